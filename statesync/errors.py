@@ -1,0 +1,76 @@
+"""The one exception tree of statesync.
+
+    StatesyncError
+    ├── SpecError              specs that do not load or validate (carries diagnostics)
+    ├── StateError             the state database: opening, migrating, reading, writing
+    │   ├── StateLockedError   another process holds the state lock
+    │   └── StaleStateError    a saved plan no longer matches the state
+    ├── PlanError              a plan that cannot be made, saved or read
+    ├── ConfigError            statesync.toml, environments, credentials
+    ├── RemoteError            the SEI API (or the emulator) answered with an error
+    │   ├── AuthError          401/403, or no token could be had
+    │   ├── NotFoundError      404
+    │   └── TransientError     retries exhausted on timeouts, 5xx, 429
+    └── ApplyError             an apply that could not run to its end
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from statesync.diagnostics import Diagnostic
+
+
+class StatesyncError(Exception):
+    """Root of every error statesync raises on purpose."""
+
+
+class SpecError(StatesyncError):
+    """Specs failed to load or validate; ``diagnostics`` lists every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class StateError(StatesyncError):
+    """The state database could not be opened, migrated, read or written."""
+
+
+class StateLockedError(StateError):
+    """Another process holds the state lock."""
+
+
+class StaleStateError(StateError):
+    """A saved plan was made against a state that has since moved on."""
+
+
+class PlanError(StatesyncError):
+    """A plan could not be made, saved or read."""
+
+
+class ConfigError(StatesyncError):
+    """statesync.toml, an environment or credentials are missing or wrong."""
+
+
+class RemoteError(StatesyncError):
+    """The SEI API answered with an error that retrying will not fix."""
+
+
+class AuthError(RemoteError):
+    """Authentication or authorisation failed (401/403, or no token)."""
+
+
+class NotFoundError(RemoteError):
+    """The API answered 404 for the resource asked for."""
+
+
+class TransientError(RemoteError):
+    """Retries were exhausted on timeouts, connection errors, 5xx or 429."""
+
+
+class ApplyError(StatesyncError):
+    """An apply could not run to its end."""

@@ -1,0 +1,127 @@
+"""What every resource kind provides, and the canonical document form that plans and state share.
+
+A resource's *document* is its managed fields as JSON, keyed by API name, without the key field:
+omitted fields are absent, ``null`` fields are present with ``None``. Keyed lists (an investor's
+addresses, keyed by ``type``) become maps keyed by that key, so a patch path such as
+``/address/Legal/city`` is stable whatever order the spec lists them in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+Document = dict[str, Any]
+Check = Callable[[BaseModel], list[tuple[tuple[str | int, ...], str]]]
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside ``Model | None`` or ``list[Model] | None``, if any."""
+    for arg in typing.get_args(annotation) or (annotation,):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        if typing.get_origin(arg) is list or isinstance(arg, types.GenericAlias):
+            inner = _nested_model(arg)
+            if inner is not None:
+                return inner
+    return None
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """A kind of resource statesync manages: its model, key, keyed lists and sensitive fields."""
+
+    name: str
+    model: type[BaseModel]
+    key_field: str
+    keyed_lists: Mapping[str, str] = field(default_factory=dict)
+    checks: Check | None = None
+    api_version: str = "statesync/v1"
+
+    @property
+    def sensitive_fields(self) -> frozenset[str]:
+        """API names of the fields whose values are never shown or stored in plain text."""
+        return frozenset(_sensitive(self.model))
+
+    def to_document(self, resource: BaseModel) -> Document:
+        """The canonical document of a validated resource (managed fields only, key left out)."""
+        raw = resource.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        raw.pop(self.key_field, None)
+        return self._canonical(self.model, raw)
+
+    def key_of(self, resource: BaseModel) -> str:
+        value = getattr(resource, _attr_for_alias(self.model, self.key_field))
+        assert isinstance(value, str)
+        return value
+
+    def to_listed(self, document: Document) -> Document:
+        """The inverse of the keyed-list step: maps keyed by ``type`` back to API lists."""
+        out = dict(document)
+        for name, key in self.keyed_lists.items():
+            if isinstance(out.get(name), dict):
+                out[name] = [{key: k, **v} for k, v in out[name].items()]
+        return out
+
+    def _canonical(self, model: type[BaseModel], raw: Document) -> Document:
+        out: Document = {}
+        for attr, info in model.model_fields.items():
+            alias = info.alias or attr
+            if alias not in raw:
+                continue
+            value = raw[alias]
+            nested = _nested_model(info.annotation)
+            if nested is not None and alias in self.keyed_lists:
+                key = self.keyed_lists[alias]
+                value = (
+                    None
+                    if value is None
+                    else {
+                        item[key]: self._canonical(nested, {k: v for k, v in item.items() if k != key})
+                        for item in value
+                    }
+                )
+            elif nested is not None:
+                # A group set to null manages every field in it as empty.
+                value = (
+                    {(i.alias or a): None for a, i in nested.model_fields.items()}
+                    if value is None
+                    else self._canonical(nested, value)
+                )
+            out[alias] = value
+        return out
+
+
+def _attr_for_alias(model: type[BaseModel], alias: str) -> str:
+    for attr, info in model.model_fields.items():
+        if (info.alias or attr) == alias:
+            return attr
+    raise KeyError(alias)
+
+
+def _sensitive(model: type[BaseModel]) -> list[str]:
+    names: list[str] = []
+    for attr, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("x-sensitive"):
+            names.append(info.alias or attr)
+        nested = _nested_model(info.annotation)
+        if nested is not None:
+            names.extend(_sensitive(nested))
+    return names
+
+
+def canonical_json(document: Any) -> str:
+    """One text for one document: sorted keys, no spaces, so digests compare documents."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(document: Any) -> str:
+    """SHA-256 of the canonical JSON: equal documents, equal digests."""
+    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
