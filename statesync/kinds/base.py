@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 Document = dict[str, Any]
-Check = Callable[[BaseModel], list[tuple[tuple[str | int, ...], str]]]
+Check = Callable[[Mapping[str, Any]], list[tuple[tuple[str | int, ...], str]]]
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
@@ -83,7 +83,9 @@ class ResourceKind:
                     None
                     if value is None
                     else {
-                        item[key]: self._canonical(nested, {k: v for k, v in item.items() if k != key})
+                        item[key]: self._canonical(
+                            nested, {k: v for k, v in item.items() if k != key}
+                        )
                         for item in value
                     }
                 )

@@ -1,4 +1,4 @@
-"""Field types shared by resource models: lengths, code lists, dates and percentages as the API documents them.
+"""Field types of resource models: lengths, code lists, dates and percentages as documented.
 
 Every type is strict: YAML's type for a value must already be the field's type. A zip code
 read as a number is an error that says to quote it, never a silent coercion.
@@ -22,7 +22,7 @@ SENSITIVE: dict[str, Any] = {"x-sensitive": True}
 
 def _not_sentinel(value: str) -> str:
     if value == NULL_SENTINEL:
-        raise ValueError(f"{NULL_SENTINEL!r} is the API's clear marker: write null to clear a field")
+        raise ValueError(f"{NULL_SENTINEL!r} is the API's clear marker: write null to clear")
     return value
 
 
@@ -91,5 +91,5 @@ ExemptRegistered = Literal["Exempt", "Registered", ""]
 
 
 def sensitive() -> Any:
-    """A field default that marks the field sensitive (masked in every output, digested in state)."""
+    """A field default marking the field sensitive: masked in every output, digested in state."""
     return Field(default=None, json_schema_extra=SENSITIVE)

@@ -10,6 +10,9 @@ wire form clears it) and a value (managed: must equal it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -24,7 +27,6 @@ from statesync.kinds.fields import (
     Percent4,
     Percent8,
     Str,
-    Str3,
     Str9,
     Str20,
     Str30,
@@ -82,7 +84,7 @@ class Frozen(_Group):
 
 
 class CftcNfa(_Group):
-    """CFTC/NFA classification (CFTC Rule 4.7 and the exemptions the subscription documents name)."""
+    """CFTC/NFA classification: CFTC Rule 4.7 and the exemptions subscription documents name."""
 
     nfald: Str20 | None = None
     commodity_trading_advisor: bool | None = None
@@ -184,30 +186,34 @@ class Investor(_Group):
     reg_exempt_cpo: ExemptRegistered | None = None
 
 
-def investor_checks(investor: BaseModel) -> list[tuple[tuple[str | int, ...], str]]:
-    """Rules across fields: one address per type; US and Canadian state codes from their lists."""
-    assert isinstance(investor, Investor)
+def investor_checks(body: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules across fields: one address per type; US and Canadian state codes from their lists.
+
+    They read the raw spec body, so they report alongside field errors rather than after them.
+    """
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    seen: dict[str, int] = {}
-    for index, address in enumerate(investor.address or []):
-        if address.type in seen:
+    addresses = body.get("address")
+    seen: dict[object, int] = {}
+    for index, address in enumerate(addresses if isinstance(addresses, list) else []):
+        if not isinstance(address, dict):
+            continue
+        kind = address.get("type")
+        if isinstance(kind, str) and kind in seen:
             problems.append(
                 (
                     ("address", index, "type"),
-                    f"a second address of type {address.type!r} "
-                    f"(the first is address #{seen[address.type] + 1}): at most one per type",
+                    f"a second address of type {kind!r} "
+                    f"(the first is address #{seen[kind] + 1}): at most one per type",
                 )
             )
-        seen.setdefault(address.type, index)
-        code = address.state_code
-        if not code:
-            continue
-        regions = REGIONS_BY_COUNTRY.get(address.country_iso_code or "")
-        if regions is not None and code not in regions:
+        seen.setdefault(kind, index)
+        code, country = address.get("stateCode"), address.get("countryIsoCode")
+        regions = REGIONS_BY_COUNTRY.get(country) if isinstance(country, str) else None
+        if isinstance(code, str) and code and regions is not None and code not in regions:
             problems.append(
                 (
                     ("address", index, "stateCode"),
-                    f"{code!r} is not a two-letter {address.country_iso_code} state or province code",
+                    f"{code!r} is not a two-letter {country} state or province code",
                 )
             )
     return problems
