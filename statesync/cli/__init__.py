@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from statesync import __version__
+from statesync.cli.specs_cmds import schema, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -16,3 +17,7 @@ def main() -> None:
     investors will change, `statesync apply` sends the minimal change per investor to SEI,
     follows each job to its end and records everything in the ledger.
     """
+
+
+main.add_command(validate)
+main.add_command(schema)

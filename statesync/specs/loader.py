@@ -25,6 +25,7 @@ from statesync.specs import yamlload
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ENVELOPE = ("apiVersion", "kind")
+SENSITIVE_VALUE = "(sensitive value)"
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _validate(
     try:
         resource = kind.model.model_validate(body)
     except ValidationError as exc:
-        found = _explain(exc, body, kind.model)
+        found = _explain(exc, body, kind.model, kind.sensitive_fields)
         reported = {loc for loc, _, _ in found}
         return None, found + [issue for issue in cross if issue[0] not in reported]
     if cross:
@@ -159,15 +160,28 @@ def _validate(
 
 
 def _explain(
-    exc: ValidationError, body: dict[str, Any], model: type[BaseModel]
+    exc: ValidationError,
+    body: dict[str, Any],
+    model: type[BaseModel],
+    sensitive: frozenset[str],
 ) -> list[tuple[tuple[str | int, ...], str, bool]]:
-    """Pydantic's errors in the words a spec author needs, one per field."""
+    """Pydantic's errors in the words a spec author needs, one per field.
+
+    A sensitive field's value (a tax id, a date of birth) never appears in a message.
+    """
     out: dict[tuple[str | int, ...], tuple[str, bool]] = {}
     for error in exc.errors(include_url=False):
         loc = _real_path(error["loc"], body)
         if loc in out:
             continue  # a union's members each complain; the first message says it
-        out[loc] = _message(error, loc, model)
+        message, at_key = _message(error, loc, model)
+        if loc and loc[-1] in sensitive and error.get("input") is not None:
+            value = error["input"]
+            message = message.replace(repr(value), SENSITIVE_VALUE).replace(
+                str(value), SENSITIVE_VALUE
+            )
+            message = message.replace(": quote it", ": quote it (value not shown: sensitive)")
+        out[loc] = (message, at_key)
     return [(loc, message, at_key) for loc, (message, at_key) in out.items()]
 
 
@@ -210,7 +224,7 @@ def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> 
         if isinstance(value, str):
             return f"{value!r} is not one of {options}", False
         return f"expected one of {options}, but YAML reads this as {_yaml_type(value)}", False
-    if kind == "string_too_long":
+    if kind in ("string_too_long", "too_long") and isinstance(value, str):
         limit = error["ctx"]["max_length"]
         return f"{len(value)} characters is longer than the {limit} the API allows", False
     if kind in ("model_type", "dict_type", "model_attributes_type"):
