@@ -177,9 +177,8 @@ def _explain(
         message, at_key = _message(error, loc, model)
         if loc and loc[-1] in sensitive and error.get("input") is not None:
             value = error["input"]
-            message = message.replace(repr(value), SENSITIVE_VALUE).replace(
-                str(value), SENSITIVE_VALUE
-            )
+            for shown in (repr(value), str(value)):
+                message = message.replace(shown, SENSITIVE_VALUE)
             message = message.replace(": quote it", ": quote it (value not shown: sensitive)")
         out[loc] = (message, at_key)
     return [(loc, message, at_key) for loc, (message, at_key) in out.items()]
