@@ -1,0 +1,199 @@
+"""The diff engine: last known document + desired document → minimal RFC 6902 patch.
+
+Only managed fields count: a field the spec omits never appears in a patch; a field the spec
+sets to null yields a removal when the last known document has it. Comparison is narrowed
+before deepdiff sees it: a resource whose merged document has the stored digest is unchanged,
+and of a changed one only the top-level fields and groups whose canonical forms differ are
+compared. Every patch is checked with jsonpatch: applied to the last known document it must
+give the target, or planning stops (an engine bug must never reach SEI).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import jsonpatch
+from deepdiff import DeepDiff
+
+from statesync.errors import PlanError
+from statesync.kinds import Document, canonical_json
+from statesync.plans.change import FieldChange, Op
+
+_OPS = {
+    "values_changed": "replace",
+    "type_changes": "replace",
+    "dictionary_item_added": "add",
+    "dictionary_item_removed": "remove",
+}
+
+
+def pointer(steps: list[str] | tuple[str, ...]) -> str:
+    """An RFC 6901 JSON pointer for a path of keys."""
+    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in steps)
+
+
+def merge(known: Document, desired: Document) -> Document:
+    """``known`` with every managed field of ``desired`` applied: values set, nulls removed.
+
+    A group the known document lacks is only added when it ends up holding something.
+    """
+    out = dict(known)
+    for name, value in desired.items():
+        if isinstance(value, dict):
+            before = known.get(name)
+            merged = merge(before if isinstance(before, dict) else {}, value)
+            if merged or isinstance(before, dict):
+                out[name] = merged
+            else:
+                out.pop(name, None)
+        elif value is None:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
+def leaves(
+    document: Document, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every (path, value) of a canonical document's fields, groups walked into."""
+    for name, value in document.items():
+        if isinstance(value, dict):
+            yield from leaves(value, (*prefix, name))
+        else:
+            yield (*prefix, name), value
+
+
+def value_at(document: Any, steps: tuple[str, ...] | list[str]) -> Any:
+    """The value at a path, or None where the path does not exist."""
+    node = document
+    for step in steps:
+        if not isinstance(node, dict) or step not in node:
+            return None
+        node = node[step]
+    return node
+
+
+def update_ops(known: Document, target: Document) -> list[Op]:
+    """The ops that turn ``known`` into ``target``, comparing only what differs."""
+    ops: list[Op] = []
+    for name in sorted(known.keys() | target.keys()):
+        before, after = known.get(name, _ABSENT), target.get(name, _ABSENT)
+        if _same(before, after):
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            ops.extend(_group_ops(name, before, after))
+        elif after is _ABSENT:
+            ops.append({"op": "remove", "path": pointer([name])})
+        else:
+            op = "add" if before is _ABSENT else "replace"
+            ops.append({"op": op, "path": pointer([name]), "value": after})
+    return ops
+
+
+def adopt_ops(desired: Document) -> list[Op]:
+    """Adoption's ops against a baseline of every managed path as null: set or clear each."""
+    ops: list[Op] = []
+    for steps, value in leaves(desired):
+        if value is None:
+            ops.append({"op": "remove", "path": pointer(steps)})
+        else:
+            ops.append({"op": "replace", "path": pointer(steps), "value": value})
+    return ops
+
+
+def skeleton(desired: Document) -> Document:
+    """The adoption baseline: the desired document's shape with every field null."""
+    return {
+        name: skeleton(value) if isinstance(value, dict) else None
+        for name, value in desired.items()
+    }
+
+
+def verify(before: Document, ops: list[Op], expected: Document) -> None:
+    """Apply the patch and insist on the expected document (dropping groups left empty)."""
+    try:
+        result = jsonpatch.JsonPatch(ops).apply(copy.deepcopy(before), in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise PlanError(f"internal error: the planned patch does not apply ({exc})") from exc
+    if canonical_json(_drop_empty(result)) != canonical_json(_drop_empty(expected)):
+        raise PlanError("internal error: the planned patch does not produce the desired document")
+
+
+def field_changes(known: Document, ops: list[Op], plain: Document) -> list[FieldChange]:
+    """Leaf-level before/after for each op; a whole group or address added shows field by field."""
+    out: list[FieldChange] = []
+    for op in ops:
+        steps = _steps(op["path"])
+        if op["op"] == "remove":
+            before = value_at(known, steps)
+            if isinstance(before, dict):
+                out.extend(
+                    FieldChange(pointer(p), v, None) for p, v in leaves(before, tuple(steps))
+                )
+            else:
+                out.append(FieldChange(op["path"], before, None))
+            continue
+        after = value_at(plain, steps)
+        if isinstance(after, dict):
+            out.extend(
+                FieldChange(pointer(p), value_at(known, p), v)
+                for p, v in leaves(after, tuple(steps))
+            )
+        else:
+            out.append(FieldChange(op["path"], value_at(known, steps), after))
+    return out
+
+
+def with_plain_values(ops: list[Op], plain: Document) -> list[Op]:
+    """Ops computed on redacted documents, carrying the plain values apply must send."""
+    return [
+        {**op, "value": value_at(plain, _steps(op["path"]))} if "value" in op else op for op in ops
+    ]
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT: Any = _Absent()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON: ``True`` and ``1`` differ, as they do on the wire."""
+    if a is _ABSENT or b is _ABSENT:
+        return a is b
+    if isinstance(a, dict) or isinstance(b, dict):
+        return canonical_json(a) == canonical_json(b)
+    return type(a) is type(b) and a == b
+
+
+def _group_ops(name: str, before: Document, after: Document) -> list[Op]:
+    ops: list[Op] = []
+    diff = DeepDiff(before, after, view="tree", verbose_level=2)
+    for report, levels in diff.items():
+        op = _OPS.get(report)
+        if op is None:
+            raise PlanError(f"internal error: unexpected difference {report!r} in {name!r}")
+        for level in levels:
+            path = pointer([name, *map(str, level.path(output_format="list"))])
+            ops.append(
+                {"op": op, "path": path}
+                if op == "remove"
+                else {"op": op, "path": path, "value": level.t2}
+            )
+    return sorted(ops, key=lambda o: o["path"])
+
+
+def _steps(path: str) -> list[str]:
+    return [s.replace("~1", "/").replace("~0", "~") for s in path.split("/")[1:]]
+
+
+def _drop_empty(document: Any) -> Any:
+    if isinstance(document, dict):
+        out = {k: _drop_empty(v) for k, v in document.items()}
+        return {k: v for k, v in out.items() if v != {}}
+    return document
