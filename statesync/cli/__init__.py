@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from statesync import __version__
+from statesync.cli.plan_cmds import plan, show
 from statesync.cli.specs_cmds import schema, validate
+from statesync.cli.state_cmds import force_unlock, history, state
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,3 +23,8 @@ def main() -> None:
 
 main.add_command(validate)
 main.add_command(schema)
+main.add_command(plan)
+main.add_command(show)
+main.add_command(state)
+main.add_command(history)
+main.add_command(force_unlock)

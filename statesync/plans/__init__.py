@@ -6,6 +6,7 @@ mappings and a redaction function, and returns a Plan that views render and appl
 
 from statesync.plans.action import Action
 from statesync.plans.change import Change, Failure, FieldChange, Plan
+from statesync.plans.planfile import load_plan, save_plan
 from statesync.plans.planner import Known, Redact, make_plan, plan_resource
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Known",
     "Plan",
     "Redact",
+    "load_plan",
     "make_plan",
     "plan_resource",
+    "save_plan",
 ]

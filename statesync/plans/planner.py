@@ -35,12 +35,13 @@ def make_plan(
     lineage: str,
     serial: int,
     targets: Collection[str] = (),
-    failures: Mapping[tuple[str, str], Failure] | None = None,
+    failures: Callable[[str, str], Failure | None] | None = None,
 ) -> Plan:
     """Plan every resource of every kind: adopt, update, release or leave alone.
 
     ``known`` maps kind name → key → stored resource; ``targets`` narrows the plan to those keys;
-    ``failures`` marks changes whose last attempt failed, so reviewers see a retry.
+    ``failures`` looks up how the last attempt at a resource ended; asked only for changes that
+    send, it marks retries so reviewers see one rather than a new change.
     """
     wanted = set(targets)
     changes: list[Change] = []
@@ -55,7 +56,7 @@ def make_plan(
                 changes.append(Change(kind.name, key, Action.RELEASE))
                 continue
             change = plan_resource(kind, key, spec.document, stored.get(key), redact)
-            failure = (failures or {}).get((kind.name, key))
+            failure = failures(kind.name, key) if failures and change.action.sends else None
             changes.append(
                 Change(
                     change.kind,
@@ -65,7 +66,7 @@ def make_plan(
                     change.fields,
                     change.target,
                     source=spec.where,
-                    previous_failure=failure if change.action.sends else None,
+                    previous_failure=failure,
                 )
             )
     return Plan(
