@@ -1,0 +1,213 @@
+"""``statesync state list|show|rm``, ``statesync history`` and ``statesync force-unlock``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from statesync.errors import StatesyncError
+from statesync.kinds import KINDS
+from statesync.masking import mask_document, mask_value
+from statesync.state import STATE_ENV, HistoryEntry, StateStore, open_state
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def state_option(command: F) -> F:
+    """``--state URL`` (or ``STATESYNC_STATE``): which state database to use."""
+    return click.option(
+        "--state",
+        "state_url",
+        metavar="URL",
+        envvar=STATE_ENV,
+        help="State database URL (default: sqlite:///state.db in the working directory).",
+    )(command)
+
+
+def kind_option(command: F) -> F:
+    """``--kind``: the resource kind an external id belongs to."""
+    return click.option(
+        "--kind",
+        "kind_name",
+        type=click.Choice(sorted(KINDS)),
+        default="Investor",
+        show_default=True,
+        help="Kind of the resource.",
+    )(command)
+
+
+@contextmanager
+def _opened(url: str | None) -> Iterator[StateStore]:
+    """The state, with every statesync error turned into a message and exit code 1."""
+    try:
+        with open_state(url) as store:
+            yield store
+    except StatesyncError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A rich table on a terminal (colour unless NO_COLOR); tab-separated lines otherwise."""
+    console = Console()
+    if console.is_terminal:
+        table = Table(*headers, header_style="bold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    for line in (headers, *rows):
+        click.echo("\t".join(line))
+
+
+@click.group()
+def state() -> None:
+    """Inspect the state: what statesync believes SEI holds for each investor."""
+
+
+@state.command("list")
+@state_option
+def list_(state_url: str | None) -> None:
+    """List every resource in the state, with its version and the run that last wrote it."""
+    with _opened(state_url) as store:
+        rows = [
+            [
+                resource.kind,
+                resource.external_id,
+                str(resource.version),
+                resource.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+                resource.run_id or "",
+            ]
+            for name in sorted(KINDS)
+            for resource in store.resources(name).values()
+        ]
+        serial, lineage = store.serial, store.lineage
+    _table(["KIND", "EXTERNAL ID", "VERSION", "UPDATED (UTC)", "RUN"], rows)
+    click.echo(f"{len(rows)} resource(s); serial {serial}, lineage {lineage}.", err=True)
+
+
+@state.command()
+@click.argument("external_id")
+@kind_option
+@state_option
+def show(external_id: str, kind_name: str, state_url: str | None) -> None:
+    """Show what the state holds for EXTERNAL_ID, sensitive values masked."""
+    with _opened(state_url) as store:
+        resource = store.get(kind_name, external_id)
+    if resource is None:
+        raise click.ClickException(f"the state holds no {kind_name} {external_id!r}")
+    click.echo(
+        f"# {resource.kind} {resource.external_id}: version {resource.version}, "
+        f"written by run {resource.run_id or '-'} at {resource.updated_at.isoformat()}"
+    )
+    document = mask_document(KINDS[kind_name], resource.document)
+    click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@state.command()
+@click.argument("external_id")
+@kind_option
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for the state lock.",
+)
+@state_option
+def rm(external_id: str, kind_name: str, lock_timeout: float, state_url: str | None) -> None:
+    """Stop managing EXTERNAL_ID: remove it from the state (SEI keeps the record).
+
+    The removal is recorded in the ledger; a later plan treats the investor as new.
+    """
+    with _opened(state_url) as store, store.lock("state rm", timeout=lock_timeout):
+        run_id = store.begin_run("state rm")
+        try:
+            store.remove_resource(kind_name, external_id, run_id)
+        except StatesyncError:
+            store.end_run(run_id, "failed")
+            raise
+        store.end_run(run_id, "completed")
+    click.echo(f"Removed {kind_name} {external_id} from the state (run {run_id}).")
+
+
+def _patch_text(patch: list[dict[str, Any]]) -> str:
+    parts = []
+    for op in patch:
+        path = str(op.get("path", ""))
+        text = f"{op.get('op')} {path}"
+        if "value" in op:
+            text += f" = {mask_value(path.rsplit('/', 1)[-1], op['value'])}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _outcome(entry: HistoryEntry) -> str:
+    outcome = entry.status.value
+    if entry.job_status:
+        outcome += f" (job {entry.job_status})"
+    if entry.validation_messages:
+        outcome += ": " + "; ".join(entry.validation_messages)
+    return outcome
+
+
+@click.command()
+@click.argument("external_id", required=False)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@state_option
+def history(external_id: str | None, output: str, state_url: str | None) -> None:
+    """The audit trail: every change that reached SEI, per investor (or only EXTERNAL_ID).
+
+    Each entry says when, from which run, user and commit of the specs, what changed
+    (sensitive values masked) and how SEI's job ended.
+    """
+    with _opened(state_url) as store:
+        entries = store.history(external_id)
+    if output == "json":
+        click.echo(json.dumps([entry.to_json() for entry in entries], indent=2))
+        return
+    _table(
+        ["WHEN (UTC)", "EXTERNAL ID", "ACTION", "OUTCOME", "RUN", "COMMIT", "USER", "CHANGES"],
+        [
+            [
+                entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.external_id,
+                entry.action,
+                _outcome(entry),
+                entry.run_id,
+                (entry.commit or "")[:12],
+                entry.user or "",
+                _patch_text(entry.patch),
+            ]
+            for entry in entries
+        ],
+    )
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@state_option
+def force_unlock(lock_id: str, state_url: str | None) -> None:
+    """Release the state lock LOCK_ID left behind by a run that crashed.
+
+    Only use it when no statesync run is working on this state: the error that named
+    the lock also names its holder (user, host, pid).
+    """
+    with _opened(state_url) as store:
+        holder = store.force_unlock(lock_id)
+    click.echo(
+        f"Released lock {holder.lock_id}: {holder.operation} by {holder.user} on {holder.host}, "
+        f"pid {holder.pid}, since {holder.since.isoformat()}."
+    )

@@ -1,0 +1,225 @@
+"""The contract every state backend must honour (Terraform's statemgr.TestFull, for statesync).
+
+Runs on SQLite always and on PostgreSQL when STATESYNC_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from statesync.errors import StateError, StateLockedError
+from statesync.kinds import INVESTOR, digest
+from statesync.state import FORGET, ChangeStatus, FullState, open_state
+
+DOC = {
+    "name": {"fullName": "Ada Lovelace"},
+    "address": {"Legal": {"city": "London", "postalCode": "N1"}},
+    "primaryTaxId": "123456789",
+    "secondaryTaxId": None,
+    "dob": "12/10/1815",
+}
+
+
+def test_new_state_has_serial_zero_and_a_lineage_that_survives_reopening(
+    state_url: str,
+) -> None:
+    with open_state(state_url) as first:
+        assert first.serial == 0
+        lineage = first.lineage
+        assert uuid.UUID(lineage)
+    with open_state(state_url) as again:
+        assert again.lineage == lineage
+
+
+def test_put_stores_the_redacted_document_and_bumps_version_and_serial(store: FullState) -> None:
+    run = store.begin_run("apply")
+    first = store.put_resource(INVESTOR, "INV-1", DOC, run)
+    assert (first.version, store.serial) == (1, 1)
+    stored = store.get("Investor", "INV-1")
+    assert stored is not None
+    assert stored.document == store.redact(INVESTOR, DOC)
+    assert stored.document["primaryTaxId"] != DOC["primaryTaxId"]
+    assert stored.document["secondaryTaxId"] is None
+    assert stored.digest == digest(stored.document)
+    assert stored.run_id == run
+    assert stored.updated_at.tzinfo is not None
+
+    second = store.put_resource(INVESTOR, "INV-1", {**DOC, "active": True}, run)
+    assert (second.version, store.serial) == (2, 2)
+    assert store.resources("Investor") == {"INV-1": second}
+    assert store.get("Investor", "INV-2") is None
+    assert store.resources("Other") == {}
+
+
+def test_redacting_what_is_already_redacted_changes_nothing(store: FullState) -> None:
+    once = store.redact(INVESTOR, DOC)
+    assert store.redact(INVESTOR, once) == once
+
+
+def test_recording_runs_and_changes_leaves_the_serial_alone(store: FullState) -> None:
+    run = store.begin_run("plan", specs_digest="d" * 64, commit="c" * 40, user="alice")
+    store.record_change(run, "Investor", "INV-1", "create", [])
+    store.end_run(run, "completed")
+    assert store.serial == 0
+    [recorded] = store.runs()
+    assert (recorded.id, recorded.operation, recorded.user) == (run, "plan", "alice")
+    assert (recorded.commit, recorded.specs_digest) == ("c" * 40, "d" * 64)
+    assert (recorded.serial_before, recorded.serial_after, recorded.outcome) == (0, 0, "completed")
+    assert recorded.ended_at is not None and recorded.ended_at >= recorded.started_at
+
+
+def test_a_run_ends_once(store: FullState) -> None:
+    run = store.begin_run("apply")
+    store.end_run(run, "completed")
+    with pytest.raises(StateError, match="already ended"):
+        store.end_run(run, "failed")
+
+
+def test_remove_forgets_the_resource_in_the_ledger_and_bumps_the_serial(store: FullState) -> None:
+    run = store.begin_run("apply")
+    store.put_resource(INVESTOR, "INV-1", DOC, run)
+    rm_run = store.begin_run("state rm")
+    store.remove_resource("Investor", "INV-1", rm_run)
+    assert store.get("Investor", "INV-1") is None
+    assert store.serial == 2
+    [entry] = store.history("INV-1")
+    assert (entry.action, entry.run_id, entry.status) == (FORGET, rm_run, ChangeStatus.COMPLETED)
+    with pytest.raises(StateError, match="holds no Investor 'INV-1'"):
+        store.remove_resource("Investor", "INV-1", rm_run)
+
+
+def test_a_change_moves_through_its_statuses_and_tells_the_audit_trail(store: FullState) -> None:
+    run = store.begin_run("apply", commit="abc123")
+    patch = [{"op": "replace", "path": "/name/fullName", "value": "Ada King"}]
+    change = store.record_change(run, "Investor", "INV-1", "update", patch, detail={"n": 1})
+    assert store.unfinished_changes() == []
+    assert store.history() == []  # planned: nothing reached SEI yet
+
+    store.set_change_status(change, ChangeStatus.INTENT)
+    [pending] = store.unfinished_changes()
+    assert (pending.id, pending.status, pending.job_key) == (change, ChangeStatus.INTENT, None)
+    assert pending.patch == patch and pending.detail == {"n": 1}
+
+    store.record_request(run, change, "PUT", "/investors/INV-1", 202, "trk-1", 1, 12.5, None)
+    store.set_change_status(change, "sent")
+    store.record_job(change, "job-1")
+    store.record_job_status("job-1", "Pending", "batch-1", None, None)
+    [pending] = store.unfinished_changes("Investor")
+    assert (pending.status, pending.job_key) == (ChangeStatus.SENT, "job-1")
+    assert store.unfinished_changes("Other") == []
+
+    store.record_job_status("job-1", "Completed", "batch-1", "done", [])
+    store.set_change_status(change, ChangeStatus.COMPLETED)
+    assert store.unfinished_changes() == []
+    [entry] = store.history("INV-1")
+    assert (entry.change_id, entry.run_id, entry.commit) == (change, run, "abc123")
+    assert (entry.action, entry.patch, entry.status) == ("update", patch, ChangeStatus.COMPLETED)
+    assert (entry.job_key, entry.job_status, entry.batch_id) == ("job-1", "Completed", "batch-1")
+    assert entry.to_json()["jobStatus"] == "Completed"
+    assert store.history("INV-2") == []
+
+
+def test_impossible_status_moves_are_refused(store: FullState) -> None:
+    run = store.begin_run("apply")
+    change = store.record_change(run, "Investor", "INV-1", "update", [])
+    with pytest.raises(StateError, match="cannot move from planned to sent"):
+        store.set_change_status(change, ChangeStatus.SENT)
+    store.set_change_status(change, ChangeStatus.INTENT)
+    store.set_change_status(change, ChangeStatus.FAILED)
+    with pytest.raises(StateError, match="cannot move from failed"):
+        store.set_change_status(change, ChangeStatus.COMPLETED)
+    with pytest.raises(StateError, match="unknown"):
+        store.set_change_status(change + 1000, ChangeStatus.INTENT)
+    with pytest.raises(StateError, match="unknown"):
+        store.record_job_status("no-such-job", "Pending", None, None, None)
+
+
+def test_last_failure_shows_the_latest_settled_change_only_while_it_is_a_failure(
+    store: FullState,
+) -> None:
+    assert store.last_failure("Investor", "INV-1") is None
+    run = store.begin_run("apply")
+    failed = store.record_change(run, "Investor", "INV-1", "update", [])
+    store.set_change_status(failed, ChangeStatus.INTENT)
+    store.set_change_status(failed, ChangeStatus.SENT)
+    store.record_job(failed, "job-1")
+    store.record_job_status("job-1", "Failed", "b", "rejected", "city is too long")
+    store.set_change_status(failed, ChangeStatus.FAILED)
+    failure = store.last_failure("Investor", "INV-1")
+    assert failure is not None
+    assert (failure.run_id, failure.change_id) == (run, failed)
+    assert (failure.message, failure.validation_messages) == ("rejected", ["city is too long"])
+
+    # A 400 before any job: the request's error is the message.
+    refused = store.record_change(run, "Investor", "INV-1", "update", [])
+    store.set_change_status(refused, ChangeStatus.INTENT)
+    store.record_request(run, refused, "PUT", "/investors/INV-1", 400, "t", 1, 3.0, "bad request")
+    store.set_change_status(refused, ChangeStatus.FAILED)
+    failure = store.last_failure("Investor", "INV-1")
+    assert failure is not None
+    assert (failure.change_id, failure.message, failure.validation_messages) == (
+        refused,
+        "bad request",
+        [],
+    )
+
+    fixed = store.record_change(run, "Investor", "INV-1", "update", [])
+    for status in (ChangeStatus.INTENT, ChangeStatus.SENT, ChangeStatus.COMPLETED):
+        store.set_change_status(fixed, status)
+    assert store.last_failure("Investor", "INV-1") is None
+
+
+def test_the_ledger_never_holds_a_sensitive_value_in_plain_text(store: FullState) -> None:
+    run = store.begin_run("apply")
+    patch = [
+        {"op": "replace", "path": "/primaryTaxId", "value": "123456789"},
+        {"op": "add", "path": "/dob", "value": "01/02/1990"},
+    ]
+    change = store.record_change(run, "Investor", "INV-1", "adopt", patch)
+    store.set_change_status(change, ChangeStatus.INTENT)
+    store.set_change_status(change, ChangeStatus.UNKNOWN)
+    [entry] = store.history()
+    assert entry.patch == [
+        {"op": "replace", "path": "/primaryTaxId", "value": "•••••6789"},
+        {"op": "add", "path": "/dob", "value": "(sensitive)"},
+    ]
+
+
+def test_a_second_lock_is_refused_naming_the_holder_and_the_way_out(store: FullState) -> None:
+    with store.lock("apply") as held:
+        with pytest.raises(StateLockedError) as refused, store.lock("apply"):
+            pass
+        message = str(refused.value)
+        for part in (held.user, held.host, str(held.pid), "apply", held.lock_id):
+            assert part in message
+        assert f"statesync force-unlock {held.lock_id}" in message
+    with store.lock("apply") as again:
+        assert again.lock_id != held.lock_id
+
+
+def test_a_lock_timeout_waits_before_giving_up(store: FullState) -> None:
+    with store.lock("apply"):
+        started = time.monotonic()
+        with (
+            pytest.raises(StateLockedError, match=r"waited 0\.3s"),
+            store.lock("plan", timeout=0.3),
+        ):
+            pass
+        assert time.monotonic() - started >= 0.3
+
+
+def test_force_unlock_releases_a_lock_and_refuses_a_wrong_id(state_url: str) -> None:
+    with open_state(state_url) as holder, open_state(state_url) as rescuer:
+        lock = holder.lock("apply")
+        held = lock.__enter__()
+        with pytest.raises(StateError, match="no lock nope"):
+            rescuer.force_unlock("nope")
+        assert rescuer.force_unlock(held.lock_id) == held
+        time.sleep(0.2)  # PostgreSQL ends the holder's session asynchronously
+        with rescuer.lock("apply"):
+            pass
+        with pytest.raises(StateError, match="force-unlocked while this run held it"):
+            lock.__exit__(None, None, None)
