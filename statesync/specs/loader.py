@@ -176,9 +176,8 @@ def _explain(
             continue  # a union's members each complain; the first message says it
         message, at_key = _message(error, loc, model)
         if loc and loc[-1] in sensitive and error.get("input") is not None:
-            value = error["input"]
-            for shown in (repr(value), str(value)):
-                message = message.replace(shown, SENSITIVE_VALUE)
+            # Messages show values as repr; a bare str() ("a", "1") would also match inside words.
+            message = message.replace(repr(error["input"]), SENSITIVE_VALUE)
             message = message.replace(": quote it", ": quote it (value not shown: sensitive)")
         out[loc] = (message, at_key)
     return [(loc, message, at_key) for loc, (message, at_key) in out.items()]
