@@ -86,7 +86,12 @@ def _duplicate_keys(text: str) -> list[tuple[int, int, str, int]]:
 
 def compose_documents(text: str) -> list[yaml.Node]:
     """Node trees, with positions, of the non-empty documents, in ``parse_documents`` order."""
-    return [node for node in yaml.compose_all(text, Loader=_Composer) if node is not None]
+    # An empty document composes to a null scalar, not None; yaml-rs's side drops it as null.
+    return [
+        node
+        for node in yaml.compose_all(text, Loader=_Composer)
+        if node is not None and node.tag != "tag:yaml.org,2002:null"
+    ]
 
 
 def node_at(root: yaml.Node, path: tuple[str | int, ...], *, key: bool = False) -> yaml.Node:

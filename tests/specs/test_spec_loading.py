@@ -64,6 +64,14 @@ def test_errors_in_later_documents_point_at_their_own_lines() -> None:
     assert [(d.line, d.column, d.field) for d in diagnostics] == [(8, 9, "active")]
 
 
+@pytest.mark.parametrize("empty", ["---\n", "---\n~\n", "--- null\n", "---\n# nothing here\n"])
+def test_empty_documents_do_not_shift_positions_of_later_ones(empty: str) -> None:
+    text = empty + "---\n" + _investor("INV-1", "active: Yes\n")
+    _, diagnostics = load_text(text, "a.yaml")
+    first = text.count("\n", 0, text.index("apiVersion")) + 1
+    assert [(d.line, d.column, d.field) for d in diagnostics] == [(first + 3, 9, "active")]
+
+
 def test_duplicate_external_id_across_files_names_both_places(in_tmp: Path) -> None:
     _write(in_tmp, "a.yaml", _investor("INV-7"))
     _write(in_tmp, "sub/b.yaml", "# the same investor again\n" + _investor("INV-7"))
