@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from statesync import __version__
+from statesync.cli.emulator_cmds import emulator
 from statesync.cli.plan_cmds import plan, show
 from statesync.cli.specs_cmds import schema, validate
 from statesync.cli.state_cmds import force_unlock, history, state
@@ -28,3 +29,4 @@ main.add_command(show)
 main.add_command(state)
 main.add_command(history)
 main.add_command(force_unlock)
+main.add_command(emulator)
