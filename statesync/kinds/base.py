@@ -8,6 +8,7 @@ addresses, keyed by ``type``) become maps keyed by that key, so a patch path suc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import types
@@ -53,8 +54,11 @@ class ResourceKind:
     def to_document(self, resource: BaseModel) -> Document:
         """The canonical document of a validated resource (managed fields only, key left out)."""
         raw = resource.model_dump(by_alias=True, exclude_unset=True, mode="json")
-        raw.pop(self.key_field, None)
-        return self._canonical(self.model, raw)
+        return self.document_from(raw)
+
+    def document_from(self, body: Document) -> Document:
+        """The canonical document of a spec body that validated (strict: no value was coerced)."""
+        return self._canonical(self.model, {k: v for k, v in body.items() if k != self.key_field})
 
     def key_of(self, resource: BaseModel) -> str:
         value = getattr(resource, _attr_for_alias(self.model, self.key_field))
@@ -70,34 +74,48 @@ class ResourceKind:
         return out
 
     def _canonical(self, model: type[BaseModel], raw: Document) -> Document:
-        out: Document = {}
-        for attr, info in model.model_fields.items():
-            alias = info.alias or attr
-            if alias not in raw:
+        out = dict(raw)
+        for alias, nested in _groups(model).items():
+            if alias not in out:
                 continue
-            value = raw[alias]
-            nested = _nested_model(info.annotation)
-            if nested is not None and alias in self.keyed_lists:
+            value = out[alias]
+            if alias in self.keyed_lists:
                 key = self.keyed_lists[alias]
-                value = (
-                    None
-                    if value is None
-                    else {
-                        item[key]: self._canonical(
-                            nested, {k: v for k, v in item.items() if k != key}
-                        )
-                        for item in value
+                if value is not None:
+                    out[alias] = {
+                        item[key]: self._canonical(nested, _without(item, key)) for item in value
                     }
-                )
-            elif nested is not None:
+            elif value is None:
                 # A group set to null manages every field in it as empty.
-                value = (
-                    {(i.alias or a): None for a, i in nested.model_fields.items()}
-                    if value is None
-                    else self._canonical(nested, value)
-                )
-            out[alias] = value
+                out[alias] = dict.fromkeys(_groups(nested) | _leaves(nested))
+            else:
+                out[alias] = self._canonical(nested, value)
         return out
+
+
+@functools.cache
+def _groups(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """The fields that hold a group or a keyed list, by API name, with the model inside."""
+    found = {
+        (info.alias or attr): _nested_model(info.annotation)
+        for attr, info in model.model_fields.items()
+    }
+    return {alias: nested for alias, nested in found.items() if nested is not None}
+
+
+@functools.cache
+def _leaves(model: type[BaseModel]) -> dict[str, None]:
+    """The plain fields of a model, by API name, in declaration order."""
+    groups = _groups(model)
+    return {
+        (info.alias or attr): None
+        for attr, info in model.model_fields.items()
+        if (info.alias or attr) not in groups
+    }
+
+
+def _without(item: Document, key: str) -> Document:
+    return {k: v for k, v in item.items() if k != key}
 
 
 def _attr_for_alias(model: type[BaseModel], alias: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +84,13 @@ def load_specs(root: Path | str, kinds: Mapping[str, ResourceKind] = KINDS) -> S
     hasher = hashlib.sha256()
     specs: list[Spec] = []
     problems: list[Diagnostic] = []
+    shown = _display(base)
     for path in files:
-        name = _display(path)
+        name = (
+            shown
+            if path == base
+            else os.path.normpath(os.path.join(shown, os.path.relpath(path, base)))
+        )
         data = path.read_bytes()
         hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         try:
@@ -156,7 +162,7 @@ def _validate(
         return None, found + [issue for issue in cross if issue[0] not in reported]
     if cross:
         return None, cross
-    return Spec(kind, kind.key_of(resource), resource, kind.to_document(resource), "", 0), []
+    return Spec(kind, kind.key_of(resource), resource, kind.document_from(body), "", 0), []
 
 
 def _explain(

@@ -38,11 +38,10 @@ def parse_documents(text: str) -> list[tuple[int, Any]]:
     if loaded is None:
         return []
     lines = text.splitlines()
-    content = [
-        i for i, line in enumerate(lines, 1) if line.strip() and not line.startswith(("#", "%"))
-    ]
-    first = content[0] if content else 1
-    explicit_first = bool(content) and lines[first - 1].startswith("---")
+    content = (i for i, line in enumerate(lines, 1) if line.strip() and line[0] not in "#%")
+    first = next(content, 0)
+    explicit_first = first > 0 and lines[first - 1].startswith("---")
+    first = first or 1
     marker_lines = [text.count("\n", 0, m.start()) + 1 for m in _DOC_START.finditer(text)]
     # yaml-rs returns a list both for a stream of documents and for one top-level sequence:
     # it is a stream when there are document markers enough to start each item.
