@@ -27,7 +27,7 @@ from statesync.state.records import (
     RunRecord,
     StoredResource,
 )
-from statesync.state.store import FORGET, StateStore
+from statesync.state.store import RELEASE, StateStore
 
 STATE_ENV = "STATESYNC_STATE"
 DEFAULT_URL = "sqlite:///state.db"
@@ -53,7 +53,7 @@ def open_state(url: str | None = None) -> StateStore:
 
 __all__ = [
     "DEFAULT_URL",
-    "FORGET",
+    "RELEASE",
     "STATE_ENV",
     "ChangeRecord",
     "ChangeStatus",

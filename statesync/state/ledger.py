@@ -7,6 +7,7 @@ to ``job_statuses``, and a change's status is the latest of its ``change_events`
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from statesync.errors import StateError
-from statesync.kinds import KINDS
+from statesync.kinds import KINDS, Document, ResourceKind
 from statesync.masking import mask_document, mask_patch
 from statesync.state import schema as t
 from statesync.state.db import Database, inserted_id
@@ -61,8 +62,12 @@ def _latest_events() -> sa.Subquery:
     )
 
 
-class Ledger(Database):
+class Ledger(Database, ABC):
     """Append-only records of what every run planned, sent and learned."""
+
+    @abstractmethod
+    def redact(self, kind: ResourceKind, document: Document) -> Document:
+        """Sensitive values as keyed digests; the store, which holds the key, provides it."""
 
     def begin_run(
         self,
@@ -110,16 +115,22 @@ class Ledger(Database):
         patch: list[dict[str, Any]],
         *,
         detail: dict[str, Any] | None = None,
+        target: Document | None = None,
     ) -> int:
         """Record a planned change; returns its id.
 
         The patch comes masked; it is masked again (masking is idempotent) so no caller can
-        put a tax id or date of birth into the ledger by mistake.
+        put a tax id or date of birth into the ledger by mistake. ``target`` (the document once
+        applied) is stored redacted, as the state stores documents.
         """
         kind = KINDS.get(kind_name)
         if kind is not None:
             patch = mask_patch(kind, patch)
             detail = None if detail is None else mask_document(kind, detail)
+        if target is not None:
+            if kind is None:
+                raise StateError(f"cannot redact the target of unknown kind {kind_name!r}")
+            target = self.redact(kind, target)
         with self._tx() as conn:
             change_id = inserted_id(
                 conn.execute(
@@ -130,6 +141,7 @@ class Ledger(Database):
                         action=action,
                         patch=patch,
                         detail=detail,
+                        target=target,
                         created_at=_now(),
                     )
                 )
@@ -378,6 +390,7 @@ def _change(row: Row[Any], job: Row[Any] | None) -> ChangeRecord:
         action=row.action,
         patch=row.patch,
         detail=row.detail,
+        target=row.target,
         status=ChangeStatus(row.status),
         job_key=job.job_key if job is not None else None,
         created_at=row.created_at,

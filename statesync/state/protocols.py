@@ -79,6 +79,7 @@ class LedgerWriter(Protocol):
         patch: list[dict[str, Any]],
         *,
         detail: dict[str, Any] | None = None,
+        target: Document | None = None,
     ) -> int: ...
 
     def set_change_status(self, change_id: int, status: ChangeStatus | str) -> None: ...

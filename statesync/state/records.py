@@ -24,8 +24,8 @@ class ChangeStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-#: The moves a change may make; ``unknown`` (a send whose answer was lost) is settled by polling
-#: or sending again.
+#: The moves a change may make; ``unknown`` (a send whose answer was lost, or a job not ended
+#: in time) is settled by polling or sending again, and stays ``unknown`` while it cannot be.
 TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {
     ChangeStatus.PLANNED: frozenset({ChangeStatus.INTENT}),
     ChangeStatus.INTENT: frozenset({ChangeStatus.SENT, ChangeStatus.FAILED, ChangeStatus.UNKNOWN}),
@@ -33,7 +33,7 @@ TRANSITIONS: dict[ChangeStatus, frozenset[ChangeStatus]] = {
         {ChangeStatus.COMPLETED, ChangeStatus.FAILED, ChangeStatus.UNKNOWN}
     ),
     ChangeStatus.UNKNOWN: frozenset(
-        {ChangeStatus.SENT, ChangeStatus.COMPLETED, ChangeStatus.FAILED}
+        {ChangeStatus.SENT, ChangeStatus.COMPLETED, ChangeStatus.FAILED, ChangeStatus.UNKNOWN}
     ),
     ChangeStatus.COMPLETED: frozenset(),
     ChangeStatus.FAILED: frozenset(),
@@ -103,7 +103,11 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class ChangeRecord:
-    """One change to one resource in one run, with its latest status and job, if any."""
+    """One change to one resource in one run, with its latest status and job, if any.
+
+    ``target`` is the redacted document the resource holds once the change is applied: what a
+    resumed apply writes to the state when it finds the change completed.
+    """
 
     id: int
     run_id: str
@@ -112,6 +116,7 @@ class ChangeRecord:
     action: str
     patch: list[dict[str, Any]]
     detail: dict[str, Any] | None
+    target: Document | None
     status: ChangeStatus
     job_key: str | None
     created_at: datetime

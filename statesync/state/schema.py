@@ -96,6 +96,7 @@ changes = sa.Table(
     sa.Column("action", sa.String(50), nullable=False),
     sa.Column("patch", _json(), nullable=False),
     sa.Column("detail", _json()),
+    sa.Column("target", _json()),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 

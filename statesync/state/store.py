@@ -23,8 +23,9 @@ from statesync.state.lock import locker_for
 from statesync.state.migrate import migrate
 from statesync.state.records import ChangeStatus, LockInfo, StoredResource
 
-#: The action a ``state rm`` records: statesync stops managing the resource, SEI is untouched.
-FORGET = "forget"
+#: The action removing a resource records: statesync stops managing it, SEI is untouched (the
+#: same word as the plan's ``Action.RELEASE``).
+RELEASE = "release"
 
 
 class StateStore(Ledger):
@@ -127,7 +128,7 @@ class StateStore(Ledger):
         return StoredResource(kind=kind.name, external_id=external_id, **values)
 
     def remove_resource(self, kind_name: str, external_id: str, run_id: str) -> None:
-        """Stop managing a resource (SEI keeps it); the ledger records it as a ``forget``."""
+        """Stop managing a resource (SEI keeps it); the ledger records it as a ``release``."""
         now = datetime.now(UTC)
         with self._tx() as conn:
             deleted = conn.execute(
@@ -143,7 +144,7 @@ class StateStore(Ledger):
                         run_id=run_id,
                         kind=kind_name,
                         external_id=external_id,
-                        action=FORGET,
+                        action=RELEASE,
                         patch=[],
                         created_at=now,
                     )

@@ -87,7 +87,7 @@ def test_state_rm_forgets_the_investor_and_records_it(seeded: str) -> None:
     with open_state(seeded) as after:
         assert after.get("Investor", "INV-1") is None
         assert [r.operation for r in after.runs()] == ["apply", "state rm"]
-        assert after.history("INV-1")[-1].action == "forget"
+        assert after.history("INV-1")[-1].action == "release"
     code, output = run("state", "rm", "INV-1", "--state", seeded)
     assert code == 1 and "holds no Investor" in output
     with open_state(seeded) as after:

@@ -10,9 +10,10 @@ import uuid
 
 import pytest
 
+import statesync.state
 from statesync.errors import StateError, StateLockedError
 from statesync.kinds import INVESTOR, digest
-from statesync.state import FORGET, ChangeStatus, FullState, open_state
+from statesync.state import RELEASE, ChangeStatus, FullState, open_state
 
 DOC = {
     "name": {"fullName": "Ada Lovelace"},
@@ -86,7 +87,7 @@ def test_remove_forgets_the_resource_in_the_ledger_and_bumps_the_serial(store: F
     assert store.get("Investor", "INV-1") is None
     assert store.serial == 2
     [entry] = store.history("INV-1")
-    assert (entry.action, entry.run_id, entry.status) == (FORGET, rm_run, ChangeStatus.COMPLETED)
+    assert (entry.action, entry.run_id, entry.status) == (RELEASE, rm_run, ChangeStatus.COMPLETED)
     with pytest.raises(StateError, match="holds no Investor 'INV-1'"):
         store.remove_resource("Investor", "INV-1", rm_run)
 
@@ -101,7 +102,7 @@ def test_a_change_moves_through_its_statuses_and_tells_the_audit_trail(store: Fu
     store.set_change_status(change, ChangeStatus.INTENT)
     [pending] = store.unfinished_changes()
     assert (pending.id, pending.status, pending.job_key) == (change, ChangeStatus.INTENT, None)
-    assert pending.patch == patch and pending.detail == {"n": 1}
+    assert pending.patch == patch and pending.detail == {"n": 1} and pending.target is None
 
     store.record_request(run, change, "PUT", "/investors/INV-1", 202, "trk-1", 1, 12.5, None)
     store.set_change_status(change, "sent")
@@ -120,6 +121,18 @@ def test_a_change_moves_through_its_statuses_and_tells_the_audit_trail(store: Fu
     assert (entry.job_key, entry.job_status, entry.batch_id) == ("job-1", "Completed", "batch-1")
     assert entry.to_json()["jobStatus"] == "Completed"
     assert store.history("INV-2") == []
+
+
+def test_a_change_keeps_its_target_redacted_for_a_resumed_apply(store: FullState) -> None:
+    run = store.begin_run("apply")
+    change = store.record_change(run, "Investor", "INV-1", "adopt", [], target=DOC)
+    store.set_change_status(change, ChangeStatus.INTENT)
+    store.set_change_status(change, ChangeStatus.UNKNOWN)
+    store.set_change_status(change, ChangeStatus.UNKNOWN)  # a resume that could not settle it
+    [pending] = store.unfinished_changes()
+    assert pending.target == store.redact(INVESTOR, DOC)
+    with pytest.raises(StateError, match="unknown kind 'Other'"):
+        store.record_change(run, "Other", "X", "adopt", [], target={})
 
 
 def test_impossible_status_moves_are_refused(store: FullState) -> None:
@@ -223,3 +236,27 @@ def test_force_unlock_releases_a_lock_and_refuses_a_wrong_id(state_url: str) -> 
             pass
         with pytest.raises(StateError, match="force-unlocked while this run held it"):
             lock.__exit__(None, None, None)
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert set(statesync.state.__all__) == {
+        "DEFAULT_URL",
+        "RELEASE",
+        "STATE_ENV",
+        "ChangeRecord",
+        "ChangeStatus",
+        "Failure",
+        "FullState",
+        "HistoryEntry",
+        "LedgerReader",
+        "LedgerWriter",
+        "LockInfo",
+        "RunRecord",
+        "StateLocker",
+        "StateReader",
+        "StateStore",
+        "StateWriter",
+        "StoredResource",
+        "git_commit",
+        "open_state",
+    }
