@@ -354,7 +354,6 @@ class SeiClient:
                     # to the retry budget.
                     self._tokens.invalidate(token)
                     renewed = True
-                    attempt -= 1
                     continue
                 if not is_transient(response.status_code, body):
                     if response.status_code == 401 and not authenticated:
@@ -367,7 +366,7 @@ class SeiClient:
                     raise error
                 last = error
                 retry_after = _retry_after(response.headers.get("Retry-After"))
-            if attempt >= self.env.max_attempts:
+            if attempt >= self.env.max_attempts + renewed:
                 raise TransientError(
                     f"{method} {path}: gave up after {attempt} attempts; last: {last}",
                     status_code=last.status_code,

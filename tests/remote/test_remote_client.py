@@ -375,3 +375,17 @@ def test_trade_tickets_and_instructions(
     assert [t.status for t in refresh] == ["Refresh", "Refresh"]
     assert posted.data["status"] == "Received" and posted.tracking_id
     assert emulator.admin.received()[0]["body"]["data"]["tradeTicketId"] == 81000
+
+
+def test_the_rate_limit_spaces_requests(
+    emulator: RunningEmulator, emulator_env: Environment
+) -> None:
+    records: list[RequestRecord] = []
+
+    async def body(client: SeiClient) -> None:
+        await asyncio.gather(*(client.get_investor("INV-1001") for _ in range(6)))
+
+    started = time.monotonic()
+    run(replace(emulator_env, rate_limit=40.0), emulator.credentials, body, records)
+    assert len(records) == 7  # the token, then six GETs
+    assert time.monotonic() - started >= 6 / 40
