@@ -173,7 +173,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def _group_ops(name: str, before: Document, after: Document) -> list[Op]:
     ops: list[Op] = []
-    diff = DeepDiff(before, after, view="tree", verbose_level=2)
+    # threshold_to_diff_deeper=0: never replace a whole dict because few of its keys are shared.
+    diff = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     for report, levels in diff.items():
         op = _OPS.get(report)
         if op is None:
