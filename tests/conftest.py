@@ -26,7 +26,6 @@ def emulator_process() -> Iterator[RunningEmulator]:
 def emulator(emulator_process: RunningEmulator) -> RunningEmulator:
     """The session's emulator, back to its starting book with no faults or history."""
     emulator_process.admin.reset()
-    emulator_process.admin.behave(job_delay_ms=0)
     return emulator_process
 
 

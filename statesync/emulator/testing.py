@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from statesync.emulator.admin import PREFIX
+from statesync.errors import StatesyncError
 from statesync.remote.config import LOCAL_APP_KEY, LOCAL_APP_SECRET, Credentials, Environment
 
 
@@ -156,7 +157,7 @@ def run_emulator(
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"the emulator exited with {process.returncode}: {command}")
+                raise StatesyncError(f"the emulator exited with {process.returncode}: {command}")
             try:
                 admin.health()
                 break

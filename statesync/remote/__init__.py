@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statesync.remote.client import Accepted, InvestorRecord, RequestRecord, SeiClient
+from statesync.remote.client import Accepted, InvestorRecord, Posted, RequestRecord, SeiClient
 from statesync.remote.config import Credentials, Environment, load_environments, select_environment
 from statesync.remote.models import JobStatus, TradeInstruction, TradeTicket
 from statesync.remote.wire import from_wire, to_wire
@@ -13,6 +13,7 @@ __all__ = [
     "Environment",
     "InvestorRecord",
     "JobStatus",
+    "Posted",
     "RequestRecord",
     "SeiClient",
     "TradeInstruction",

@@ -73,6 +73,7 @@ def test_public_surface() -> None:
         "Environment",
         "InvestorRecord",
         "JobStatus",
+        "Posted",
         "RequestRecord",
         "SeiClient",
         "TradeInstruction",

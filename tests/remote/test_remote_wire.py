@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from strategies import investors
 
 from statesync.errors import WireError
 from statesync.kinds import INVESTOR
 from statesync.kinds.investor import Address, Investor
 from statesync.remote.wire import from_wire, leaf_ops, to_wire
-from tests.strategies import investors
 
 
 def test_sets_clears_and_address_changes_follow_the_seed_sample() -> None:
