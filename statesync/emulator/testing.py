@@ -81,8 +81,7 @@ class EmulatorAdmin:
         return result
 
     def fault(self, kind: str, **options: Any) -> None:
-        """Script a fault (see ``statesync.emulator.faults.Fault``), e.g. ``fault("status",
-        status=429, retry_after=1, count=2)``."""
+        """Script a fault; options are ``Fault``'s fields, e.g. ``status=429, retry_after=1``."""
         self._call("POST", "/faults", {"kind": kind, **options})
 
     def clear_faults(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from typing import Any
 
 import httpx
@@ -228,6 +229,14 @@ def test_admin_scripts_faults_and_tunes_behaviour(sei: Sei) -> None:
     assert sei.patch("/_emulator/behaviour", json={"colour": "red"}).status_code == 400
     sei.post("/_emulator/reset")
     assert sei.get("/v1/investors", headers=headers).status_code == 200
+
+
+def test_latency_slows_every_api_answer(sei: Sei) -> None:
+    headers = auth(sei)
+    sei.patch("/_emulator/behaviour", json={"latency_ms": 80})
+    started = time.monotonic()
+    assert sei.get("/v1/investors", headers=headers).status_code == 200
+    assert time.monotonic() - started >= 0.08
 
 
 def test_rate_limit_answers_429_with_retry_after(sei: Sei) -> None:
