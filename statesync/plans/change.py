@@ -71,7 +71,8 @@ class Plan:
     created_at: str
     tool_version: str
     targets: tuple[str, ...] = ()
-    counts: Counter[Action] = field(default_factory=Counter, compare=False)
+    # Not an init argument: dataclasses.replace() would hand the old Counter in to be added to.
+    counts: Counter[Action] = field(default_factory=Counter, compare=False, init=False)
 
     def __post_init__(self) -> None:
         self.counts.update(change.action for change in self.changes)

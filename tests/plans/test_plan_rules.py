@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,14 @@ def test_make_plan_adopts_updates_releases_and_leaves_alone(tmp_path: Path) -> N
     assert release.patch == () and release.fields == () and release.source is None
     assert plan.summary() == "Plan: 1 to adopt, 1 to update, 1 to release, 1 unchanged."
     assert (plan.lineage, plan.serial, plan.specs_digest) == ("L", 3, specs.digest)
+
+
+def test_a_plan_copied_with_replace_counts_its_changes_once(tmp_path: Path) -> None:
+    specs = spec_set(tmp_path / "specs", [{"externalId": "A"}, {"externalId": "B"}])
+    plan = make_plan(specs, {}, redact, lineage="L", serial=0)
+    copied = replace(plan, created_at="2025-01-01T00:00:00+00:00")
+    assert copied.counts[Action.ADOPT] == plan.counts[Action.ADOPT] == 2
+    assert copied.summary() == "Plan: 2 to adopt, 0 to update, 0 to release, 0 unchanged."
 
 
 def test_targets_narrow_the_plan(tmp_path: Path) -> None:
