@@ -56,7 +56,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A rich table on a terminal (colour unless NO_COLOR); tab-separated lines otherwise."""
     console = Console()
     if console.is_terminal:
-        table = Table(*headers, header_style="bold")
+        table = Table(header_style="bold")
+        for header in headers:
+            table.add_column(header, overflow="fold")  # ids are copied, never cut short
         for row in rows:
             table.add_row(*row)
         console.print(table)

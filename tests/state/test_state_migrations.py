@@ -63,6 +63,27 @@ def test_a_database_at_the_first_revision_is_upgraded_keeping_its_resources(
         assert [r.serial_after for r in store.runs()] == [2]
 
 
+def test_a_ledger_written_before_changes_kept_their_target_is_upgraded(state_url: str) -> None:
+    engine = _engine(state_url)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        migrate(conn, "0002")
+        for statement in (
+            "INSERT INTO meta (id, lineage, serial, created_at) VALUES (1, 'l', 0, :now)",
+            "INSERT INTO runs (id, operation, started_at, serial_before)"
+            " VALUES ('r', 'apply', :now, 0)",
+            "INSERT INTO changes (id, run_id, kind, external_id, action, patch, created_at)"
+            " VALUES (1, 'r', 'Investor', 'INV-1', 'update', '[]', :now)",
+            "INSERT INTO change_events (change_id, status, at) VALUES (1, 'sent', :now)",
+        ):
+            conn.execute(sa.text(statement), {"now": now})
+    engine.dispose()
+
+    with open_state(state_url) as store:
+        [pending] = store.unfinished_changes()
+        assert (pending.id, pending.status, pending.target) == (1, "sent", None)
+
+
 def test_a_database_from_a_newer_statesync_is_refused(state_url: str) -> None:
     open_state(state_url).close()
     engine = _engine(state_url)

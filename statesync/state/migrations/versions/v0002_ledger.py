@@ -39,7 +39,6 @@ def upgrade() -> None:
         sa.Column("action", sa.String(50), nullable=False),
         sa.Column("patch", sa.JSON, nullable=False),
         sa.Column("detail", sa.JSON),
-        sa.Column("target", sa.JSON),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_changes_run_id", "changes", ["run_id"])
