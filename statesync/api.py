@@ -10,14 +10,28 @@ Each function opens what it needs (specs, state) and closes it; errors are raise
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+import dataclasses
+import signal
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from statesync.apply import ApplyHooks, ApplyOptions, Executor, Outcome
+from statesync.errors import StaleStateError
 from statesync.kinds import KINDS
 from statesync.masking import mask_patch
-from statesync.plans import Failure, Plan, make_plan
+from statesync.plans import Failure, Plan, load_plan, make_plan
+from statesync.remote.config import (
+    Credentials,
+    Environment,
+    load_environments,
+    select_environment,
+)
 from statesync.specs import SpecSet, load_specs
-from statesync.state import StateStore, git_commit, open_state
+from statesync.state import ChangeStatus, StateStore, git_commit, open_state
 
 
 def plan(
@@ -84,3 +98,237 @@ def record_plan(store: StateStore, result: Plan, specs_root: Path) -> str:
         )
     store.end_run(run_id, "changes" if result.has_changes else "no-changes")
     return run_id
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What an apply did: its run, the plan it executed and how each change ended."""
+
+    run_id: str
+    plan: Plan | None
+    outcomes: tuple[Outcome, ...] = ()
+    settled: tuple[Outcome, ...] = ()
+    interrupted: bool = False
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Every change completed (or needed no call): exit code 0."""
+        done = {ChangeStatus.COMPLETED.value, "released", "skipped"}
+        return (
+            not self.interrupted
+            and not self.cancelled
+            and all(o.status in done for o in (*self.outcomes, *self.settled))
+            and not any(o.status == "skipped" and o.messages for o in self.outcomes)
+        )
+
+
+#: Asked with the plan before anything is sent; False cancels the apply.
+Confirm = Callable[[Plan], bool]
+
+
+def environment(
+    name: str | None = None,
+    *,
+    config_root: Path | str = ".",
+    parallelism: int | None = None,
+    rate_limit: float | None = None,
+) -> Environment:
+    """The environment ``--env NAME`` picks from ``statesync.toml``, with command-line overrides."""
+    env = select_environment(load_environments(Path(config_root)), name)
+    overrides: dict[str, Any] = {}
+    if parallelism is not None:
+        overrides["parallelism"] = parallelism
+    if rate_limit is not None:
+        overrides["rate_limit"] = rate_limit
+    return dataclasses.replace(env, **overrides) if overrides else env
+
+
+def apply(
+    specs_dir: Path | str = "specs",
+    *,
+    plan_file: Path | str | None = None,
+    state_url: str | None = None,
+    env: Environment | None = None,
+    credentials: Credentials | None = None,
+    targets: Collection[str] = (),
+    options: ApplyOptions | None = None,
+    hooks: ApplyHooks | None = None,
+    confirm: Confirm | None = None,
+    lock_timeout: float = 0.0,
+) -> ApplyResult:
+    """Apply the specs (or exactly a saved plan) to SEI, holding the state lock throughout.
+
+    First, changes an earlier apply left unfinished are followed to their end, so nothing is
+    sent twice. Then the plan is made (or the saved one checked against the state), shown to
+    ``confirm``, and executed; every request, job status and outcome goes to the ledger.
+    """
+    env = env or environment()
+    credentials = credentials or Credentials.from_env(env)
+    hooks = hooks or ApplyHooks()
+    saved = load_plan(Path(plan_file)) if plan_file is not None else None
+    specs = load_specs(specs_dir) if saved is None else None
+    with open_state(state_url) as store, store.lock("apply", timeout=lock_timeout):
+        if saved is not None:
+            _check_fresh(saved, store)
+        root = specs.root if specs is not None else Path(plan_file or ".")
+        run_id = store.begin_run(
+            "apply",
+            specs_digest=specs.digest if specs else saved.specs_digest if saved else None,
+            commit=git_commit(root),
+        )
+        try:
+            result = _apply_locked(
+                store, run_id, env, credentials, specs, saved, targets, options, hooks, confirm
+            )
+        except BaseException:
+            store.end_run(run_id, "error")
+            raise
+        store.end_run(run_id, _run_outcome(result))
+        hooks.finished()
+        return result
+
+
+def resume_jobs(
+    *,
+    state_url: str | None = None,
+    env: Environment | None = None,
+    credentials: Credentials | None = None,
+    options: ApplyOptions | None = None,
+    hooks: ApplyHooks | None = None,
+    lock_timeout: float = 0.0,
+) -> ApplyResult:
+    """Follow every unfinished change of earlier applies to its end; send nothing new."""
+    env = env or environment()
+    credentials = credentials or Credentials.from_env(env)
+    with open_state(state_url) as store, store.lock("jobs resume", timeout=lock_timeout):
+        run_id = store.begin_run("jobs resume")
+        try:
+            settled = _settle(store, run_id, env, credentials, options, hooks)
+        except BaseException:
+            store.end_run(run_id, "error")
+            raise
+        result = ApplyResult(run_id, None, settled=tuple(settled))
+        store.end_run(run_id, _run_outcome(result))
+        return result
+
+
+def _apply_locked(
+    store: StateStore,
+    run_id: str,
+    env: Environment,
+    credentials: Credentials,
+    specs: SpecSet | None,
+    saved: Plan | None,
+    targets: Collection[str],
+    options: ApplyOptions | None,
+    hooks: ApplyHooks,
+    confirm: Confirm | None,
+) -> ApplyResult:
+    _close_dead_runs(store, run_id)
+    settled = _settle(store, run_id, env, credentials, options, hooks)
+    if saved is not None:
+        _check_fresh(saved, store, settled=bool(settled))
+        chosen = saved
+    else:
+        assert specs is not None
+        chosen = plan_against(store, specs, targets=targets, record=False)
+    if not chosen.has_changes:
+        return ApplyResult(run_id, chosen, settled=tuple(settled))
+    if confirm is not None and not confirm(chosen):
+        return ApplyResult(run_id, chosen, settled=tuple(settled), cancelled=True)
+    # A change whose earlier send is still pending is not sent again: its job may yet complete.
+    pending = {(r.kind, r.external_id) for r in store.unfinished_changes()}
+    sendable = [c for c in chosen.changes if (c.kind, c.key) not in pending]
+    held = [c for c in chosen.changes if (c.kind, c.key) in pending]
+
+    async def run() -> tuple[list[Outcome], bool]:
+        async with Executor(
+            store, run_id, env, credentials, hooks=hooks, options=options
+        ) as executor:
+            with _interrupts(executor.interrupt):
+                return await executor.apply(sendable), executor.interrupted
+
+    outcomes, interrupted = asyncio.run(run())
+    reason = "an earlier send of it is still pending: run `statesync jobs resume`"
+    for change in held:
+        hooks.skipped(change, reason)
+        outcomes.append(
+            Outcome(change.kind, change.key, change.action.value, "skipped", None, (reason,))
+        )
+    return ApplyResult(run_id, chosen, tuple(outcomes), tuple(settled), interrupted=interrupted)
+
+
+def _settle(
+    store: StateStore,
+    run_id: str,
+    env: Environment,
+    credentials: Credentials,
+    options: ApplyOptions | None,
+    hooks: ApplyHooks | None,
+) -> list[Outcome]:
+    """Follow the unfinished changes of earlier runs before anything new is planned or sent."""
+    unfinished = store.unfinished_changes()
+    if not unfinished:
+        return []
+
+    async def run() -> list[Outcome]:
+        async with Executor(
+            store, run_id, env, credentials, hooks=hooks, options=options
+        ) as executor:
+            with _interrupts(executor.interrupt):
+                return await executor.settle(unfinished)
+
+    return asyncio.run(run())
+
+
+def _check_fresh(saved: Plan, store: StateStore, *, settled: bool = False) -> None:
+    """Refuse a saved plan made against another state, or one that has moved on since."""
+    if saved.lineage != store.lineage:
+        raise StaleStateError(
+            f"the saved plan was made against another state (lineage {saved.lineage}; this "
+            f"state is {store.lineage}): make a new plan against this state"
+        )
+    if saved.serial != store.serial:
+        why = (
+            "settling the unfinished changes of an earlier apply changed it"
+            if settled
+            else "it changed since the plan was made"
+        )
+        raise StaleStateError(
+            f"the saved plan is stale: it was made at state serial {saved.serial}, the state "
+            f"is now at {store.serial} ({why}): run `statesync plan --out FILE` again"
+        )
+
+
+def _close_dead_runs(store: StateStore, current: str) -> None:
+    """Runs left open by a process that died: we hold the lock, so none of them is alive."""
+    for run in store.runs():
+        if run.ended_at is None and run.id != current:
+            store.end_run(run.id, "crashed")
+
+
+@contextmanager
+def _interrupts(handler: Callable[[], None]) -> Iterator[None]:
+    """Route Ctrl-C (and SIGTERM) to ``handler`` while the block runs on the event loop."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, handler)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (tests, embedding): the caller handles signals
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _run_outcome(result: ApplyResult) -> str:
+    if result.cancelled:
+        return "cancelled"
+    if result.interrupted:
+        return "interrupted"
+    return "completed" if result.ok else "incomplete"

@@ -11,7 +11,8 @@
     ├── RemoteError            the SEI API (or the emulator) answered with an error
     │   ├── AuthError          401/403, or no token could be had
     │   ├── NotFoundError      404
-    │   └── TransientError     retries exhausted on timeouts, 5xx, 429
+    │   ├── TransientError     retries exhausted on timeouts, 5xx, 429
+    │   └── UncertainDeliveryError  a write's answer was lost after it may have landed
     └── ApplyError             an apply that could not run to its end
 
 Library code raises these; only the CLI turns them into messages and exit codes.
@@ -117,6 +118,11 @@ class NotFoundError(RemoteError):
 
 class TransientError(RemoteError):
     """Retries were exhausted on timeouts, connection errors, 5xx or 429."""
+
+
+class UncertainDeliveryError(RemoteError):
+    """A PATCH or POST whose answer was lost after it may have reached SEI (a read timeout, a
+    dropped connection): it is not retried blindly, since SEI has no idempotency key."""
 
 
 class ApplyError(StatesyncError):

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from statesync.emulator.testing import RunningEmulator, fast_environment, run_emulator
+from statesync.emulator.process import RunningEmulator, run_emulator
+from statesync.emulator.testing import fast_environment
 from statesync.remote.config import BUILTIN_ENVIRONMENTS, Environment
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from statesync import __version__
+from statesync.cli.apply_cmds import apply, jobs
+from statesync.cli.demo_cmds import demo
 from statesync.cli.emulator_cmds import emulator
 from statesync.cli.plan_cmds import plan, show
 from statesync.cli.specs_cmds import schema, validate
@@ -26,7 +28,10 @@ main.add_command(validate)
 main.add_command(schema)
 main.add_command(plan)
 main.add_command(show)
+main.add_command(apply)
+main.add_command(jobs)
 main.add_command(state)
 main.add_command(history)
 main.add_command(force_unlock)
 main.add_command(emulator)
+main.add_command(demo)

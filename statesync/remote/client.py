@@ -24,7 +24,13 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from statesync.errors import AuthError, NotFoundError, RemoteError, TransientError
+from statesync.errors import (
+    AuthError,
+    NotFoundError,
+    RemoteError,
+    TransientError,
+    UncertainDeliveryError,
+)
 from statesync.kinds import INVESTOR
 from statesync.kinds.base import Document, ResourceKind
 from statesync.remote.auth import TOKEN_PATH, TokenCache, basic_authorization
@@ -56,6 +62,9 @@ JOB_STATUS_PATH = "/v1/jobs/insight/status/"
 TRADE_TICKETS_PATH = "/v1/order/tradetickets"
 PAGE_LIMIT = 50
 JSON_PATCH = "application/json-patch+json"
+GATEWAY_TIMEOUT = 504
+#: Transport errors raised before a request could reach the server.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -190,7 +199,7 @@ class SeiClient:
     ) -> Accepted:
         """POST a new investor: its key plus every non-empty field of ``document``."""
         body = {kind.key_field: external_id, **_without_nulls(kind.to_listed(document))}
-        response = await self._send("POST", INVESTORS_PATH, json=body)
+        response = await self._send("POST", INVESTORS_PATH, json=body, idempotent=False)
         return self._accepted(response)
 
     async def patch_investor(
@@ -203,6 +212,7 @@ class SeiClient:
             f"{INVESTORS_PATH}/{quote(external_id, safe='')}",
             json=body,
             headers={"Content-Type": JSON_PATCH},
+            idempotent=False,
         )
         return self._accepted(response)
 
@@ -254,7 +264,9 @@ class SeiClient:
     async def post_trade_instruction(self, instruction: TradeInstruction) -> Posted:
         """POST one trade instruction (SEI takes them one record at a time)."""
         body = {"data": instruction.model_dump(by_alias=True, exclude_none=True)}
-        response = await self._send("POST", self.env.trade_instruction_path, json=body)
+        response = await self._send(
+            "POST", self.env.trade_instruction_path, json=body, idempotent=False
+        )
         data = _json(response)
         payload = data.get("data") if isinstance(data, dict) else None
         return Posted(
@@ -304,8 +316,15 @@ class SeiClient:
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
+        idempotent: bool = True,
     ) -> httpx.Response:
-        """One logical request: retried as the rules say, every attempt reported."""
+        """One logical request: retried as the rules say, every attempt reported.
+
+        A write (``idempotent=False``) is retried only when it provably never took effect: no
+        connection was made, or SEI answered that it did not process it (429, 5xx other than
+        a gateway timeout). A lost answer raises UncertainDeliveryError instead, since SEI has
+        no idempotency key and a blind retry could apply a change twice.
+        """
         assert self._http is not None, "use SeiClient as an async context manager"
         renewed = False
         attempt = 0
@@ -331,7 +350,14 @@ class SeiClient:
                     )
                 except httpx.TransportError as exc:
                     response = None
-                    last = TransientError(f"{method} {path}: {type(exc).__name__}: {exc}")
+                    text = f"{method} {path}: {type(exc).__name__}: {exc}"
+                    if not idempotent and not isinstance(exc, _NEVER_SENT):
+                        latency = (time.perf_counter() - started) * 1000
+                        self._report(method, path, None, None, attempt, latency, text)
+                        raise UncertainDeliveryError(
+                            f"{text}: the request may have reached SEI"
+                        ) from exc
+                    last = TransientError(text)
                     last.__cause__ = exc
             latency = (time.perf_counter() - started) * 1000
             if response is None:
@@ -355,6 +381,12 @@ class SeiClient:
                     self._tokens.invalidate(token)
                     renewed = True
                     continue
+                if not idempotent and response.status_code == GATEWAY_TIMEOUT:
+                    raise UncertainDeliveryError(
+                        f"{method} {path}: {error}: SEI may still have processed it",
+                        status_code=response.status_code,
+                        tracking_id=tracking,
+                    )
                 if not is_transient(response.status_code, body):
                     if response.status_code == 401 and not authenticated:
                         raise AuthError(

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from statesync.cli import main
-from statesync.emulator.testing import fast_environment, run_emulator
+from statesync.emulator.process import run_emulator
+from statesync.emulator.testing import fast_environment
 from statesync.errors import TransientError
 from statesync.remote import Credentials, Environment, SeiClient
 

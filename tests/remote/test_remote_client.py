@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from statesync.emulator.testing import RunningEmulator
+from statesync.emulator.process import RunningEmulator
 from statesync.errors import AuthError, NotFoundError, RemoteError, TransientError
 from statesync.kinds import INVESTOR
 from statesync.remote import Credentials, Environment, RequestRecord, SeiClient, to_wire
