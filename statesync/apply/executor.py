@@ -143,6 +143,7 @@ class Executor:
             )
             self._change_id.set(change_id)
             self.store.set_change_status(change_id, ChangeStatus.INTENT)
+            self.hooks.sending(change)
             try:
                 accepted: Accepted | None = await self._send(change)
             except UncertainDeliveryError as exc:

@@ -11,6 +11,9 @@ class ApplyHooks:
     def started(self, total: int) -> None:
         """``total`` changes are about to be sent (settled ones from earlier runs not counted)."""
 
+    def sending(self, change: Change) -> None:
+        """The intent is in the ledger; the request is about to go out."""
+
     def sent(self, change: Change, job_key: str) -> None:
         """SEI accepted the change (202) and returned the job to follow."""
 
