@@ -115,7 +115,7 @@ def test_the_patch_touches_only_managed_paths_that_differ(a: Body, b: Body) -> N
     known = held(document(a))
     desired = document(b)
     change = plan_resource(INVESTOR, KEY, desired, known, redact)
-    target = redact(INVESTOR, change.target or known.document)
+    target = redact(INVESTOR, known.document if change.target is None else change.target)
     for op in change.patch:
         steps = steps_of(op["path"])
         assert at(desired, steps) is not _MISSING, f"{op['path']} is not managed by the spec"
@@ -130,7 +130,7 @@ def test_the_patch_touches_only_managed_paths_that_differ(a: Body, b: Body) -> N
 def test_the_field_changes_are_exactly_the_leaves_that_differ(a: Body, b: Body) -> None:
     known = held(document(a))
     change = plan_resource(INVESTOR, KEY, document(b), known, redact)
-    target = redact(INVESTOR, change.target or known.document)
+    target = redact(INVESTOR, known.document if change.target is None else change.target)
     every = {steps for steps, _ in diff.leaves(known.document)} | {
         steps for steps, _ in diff.leaves(target)
     }
