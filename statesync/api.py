@@ -100,6 +100,25 @@ def record_plan(store: StateStore, result: Plan, specs_root: Path) -> str:
     return run_id
 
 
+def release(
+    external_id: str,
+    *,
+    kind_name: str = "Investor",
+    state_url: str | None = None,
+    lock_timeout: float = 0.0,
+) -> str:
+    """Stop managing a resource: remove it from the state (SEI keeps it), as a ledger run."""
+    with open_state(state_url) as store, store.lock("state rm", timeout=lock_timeout):
+        run_id = store.begin_run("state rm")
+        try:
+            store.remove_resource(kind_name, external_id, run_id)
+        except BaseException:
+            store.end_run(run_id, "failed")
+            raise
+        store.end_run(run_id, "completed")
+        return run_id
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     """What an apply did: its run, the plan it executed and how each change ended."""

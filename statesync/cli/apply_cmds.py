@@ -10,9 +10,8 @@ from rich.console import Console
 
 from statesync import api
 from statesync.apply import ApplyHooks, ApplyOptions
-from statesync.cli.plan_cmds import color_option, fail_on, render
-from statesync.cli.state_cmds import state_option
-from statesync.errors import StatesyncError
+from statesync.cli.options import color_option, lock_timeout_option, specs_option, state_option
+from statesync.cli.plan_cmds import render
 from statesync.plans import Plan
 from statesync.views.apply_progress import LogLines, ProgressBar
 from statesync.views.apply_summary import outcome_counts, summary_table
@@ -32,13 +31,6 @@ job_timeout_option = click.option(
     default=300.0,
     show_default=True,
     help="Seconds a job may stay In Progress before it is recorded as unknown.",
-)
-lock_timeout_option = click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for the state lock.",
 )
 
 
@@ -72,14 +64,7 @@ def report(console: Console, result: api.ApplyResult) -> int:
 
 @click.command()
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--specs",
-    "specs_dir",
-    default="specs",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Specs directory (ignored with a saved PLAN_FILE).",
-)
+@specs_option("Specs directory (ignored with a saved PLAN_FILE).")
 @state_option
 @env_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (needed without a TTY).")
@@ -127,21 +112,18 @@ def apply(
         )
         return bool(answer.strip() == "yes")
 
-    try:
-        env = api.environment(env_name, parallelism=parallelism, rate_limit=rate_limit)
-        result = api.apply(
-            specs_dir,
-            plan_file=plan_file,
-            state_url=state_url,
-            env=env,
-            targets=targets,
-            options=ApplyOptions(job_timeout=job_timeout),
-            hooks=hooks_for(console),
-            confirm=confirm,
-            lock_timeout=lock_timeout,
-        )
-    except StatesyncError as exc:
-        raise fail_on(exc) from exc
+    env = api.environment(env_name, parallelism=parallelism, rate_limit=rate_limit)
+    result = api.apply(
+        specs_dir,
+        plan_file=plan_file,
+        state_url=state_url,
+        env=env,
+        targets=targets,
+        options=ApplyOptions(job_timeout=job_timeout),
+        hooks=hooks_for(console),
+        confirm=confirm,
+        lock_timeout=lock_timeout,
+    )
     sys.exit(report(console, result))
 
 
@@ -160,16 +142,13 @@ def resume(
 ) -> None:
     """Follow every job an interrupted or timed-out apply left unfinished; send nothing new."""
     console = Console(highlight=False, soft_wrap=True)
-    try:
-        result = api.resume_jobs(
-            state_url=state_url,
-            env=api.environment(env_name),
-            options=ApplyOptions(job_timeout=job_timeout),
-            hooks=hooks_for(console),
-            lock_timeout=lock_timeout,
-        )
-    except StatesyncError as exc:
-        raise fail_on(exc) from exc
+    result = api.resume_jobs(
+        state_url=state_url,
+        env=api.environment(env_name),
+        options=ApplyOptions(job_timeout=job_timeout),
+        hooks=hooks_for(console),
+        lock_timeout=lock_timeout,
+    )
     if not result.settled:
         console.print("No unfinished jobs.")
     sys.exit(report(console, result))

@@ -9,21 +9,12 @@ import click
 from rich.console import Console
 
 from statesync.cli.apply_cmds import hooks_for
-from statesync.cli.plan_cmds import fail_on
-from statesync.cli.state_cmds import state_option
+from statesync.cli.options import specs_option, state_option
 from statesync.demo import DEMO_BOOK, run_demo
-from statesync.errors import StatesyncError
 
 
 @click.command()
-@click.option(
-    "--specs",
-    "specs_dir",
-    default="specs",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The specs to plan and apply.",
-)
+@specs_option("The specs to plan and apply.")
 @state_option
 @click.option(
     "--book",
@@ -39,10 +30,5 @@ def demo(specs_dir: Path, state_url: str | None, book: Path) -> None:
     nothing is left, and tells you how to read the ledger. Nothing leaves this machine.
     """
     console = Console(highlight=False, soft_wrap=True)
-    try:
-        ok = run_demo(
-            console, hooks_for(console), specs_dir=specs_dir, state_url=state_url, book=book
-        )
-    except StatesyncError as exc:
-        raise fail_on(exc) from exc
+    ok = run_demo(console, hooks_for(console), specs_dir=specs_dir, state_url=state_url, book=book)
     sys.exit(0 if ok else 1)

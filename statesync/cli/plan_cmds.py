@@ -10,8 +10,7 @@ import click
 from rich.console import Console
 
 from statesync import api
-from statesync.cli.state_cmds import state_option
-from statesync.errors import SpecError, StatesyncError
+from statesync.cli.options import color_option, state_option
 from statesync.plans import Plan, load_plan, save_plan
 from statesync.views import plan_to_json, render_markdown, render_text
 
@@ -29,17 +28,6 @@ def render(plan: Plan, output: str, *, color: bool = True) -> None:
         console.print(render_text(plan))
 
 
-def fail_on(exc: StatesyncError) -> click.ClickException:
-    """A statesync error as the CLI's message; spec problems one per line, like ``validate``."""
-    if isinstance(exc, SpecError):
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        return click.ClickException(
-            f"{len(exc.diagnostics)} problem(s) in the specs; nothing planned."
-        )
-    return click.ClickException(str(exc))
-
-
 format_option = click.option(
     "--format",
     "output",
@@ -47,9 +35,6 @@ format_option = click.option(
     default="text",
     show_default=True,
     help="text for a terminal, markdown for a pull-request comment, json for tools.",
-)
-color_option = click.option(
-    "--no-color", "no_color", is_flag=True, help="No colours (also: the NO_COLOR variable)."
 )
 
 
@@ -88,12 +73,9 @@ def plan(
 
     Nothing is sent to SEI. The plan is recorded in the ledger as a run.
     """
-    try:
-        result = api.plan(specs_dir, state_url=state_url, targets=targets)
-        if out is not None:
-            save_plan(result, out)
-    except StatesyncError as exc:
-        raise fail_on(exc) from exc
+    result = api.plan(specs_dir, state_url=state_url, targets=targets)
+    if out is not None:
+        save_plan(result, out)
     render(result, output, color=not no_color)
     if out is not None:
         click.echo(
@@ -109,8 +91,5 @@ def plan(
 @color_option
 def show(plan_file: Path, output: str, no_color: bool) -> None:
     """Show a saved plan as `statesync plan` would."""
-    try:
-        result = load_plan(plan_file)
-    except StatesyncError as exc:
-        raise fail_on(exc) from exc
+    result = load_plan(plan_file)
     render(result, output, color=not no_color)

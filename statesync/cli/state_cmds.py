@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from statesync.errors import StatesyncError
+from statesync import api
+from statesync.cli.options import kind_option, lock_timeout_option, state_option
 from statesync.kinds import KINDS
 from statesync.masking import mask_document, mask_value
-from statesync.state import STATE_ENV, HistoryEntry, StateStore, open_state
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def state_option(command: F) -> F:
-    """``--state URL`` (or ``STATESYNC_STATE``): which state database to use."""
-    return click.option(
-        "--state",
-        "state_url",
-        metavar="URL",
-        envvar=STATE_ENV,
-        help="State database URL (default: sqlite:///state.db in the working directory).",
-    )(command)
-
-
-def kind_option(command: F) -> F:
-    """``--kind``: the resource kind an external id belongs to."""
-    return click.option(
-        "--kind",
-        "kind_name",
-        type=click.Choice(sorted(KINDS)),
-        default="Investor",
-        show_default=True,
-        help="Kind of the resource.",
-    )(command)
-
-
-@contextmanager
-def _opened(url: str | None) -> Iterator[StateStore]:
-    """The state, with every statesync error turned into a message and exit code 1."""
-    try:
-        with open_state(url) as store:
-            yield store
-    except StatesyncError as exc:
-        raise click.ClickException(str(exc)) from exc
+from statesync.state import HistoryEntry, open_state
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -76,7 +41,7 @@ def state() -> None:
 @state_option
 def list_(state_url: str | None) -> None:
     """List every resource in the state, with its version and the run that last wrote it."""
-    with _opened(state_url) as store:
+    with open_state(state_url) as store:
         rows = [
             [
                 resource.kind,
@@ -99,7 +64,7 @@ def list_(state_url: str | None) -> None:
 @state_option
 def show(external_id: str, kind_name: str, state_url: str | None) -> None:
     """Show what the state holds for EXTERNAL_ID, sensitive values masked."""
-    with _opened(state_url) as store:
+    with open_state(state_url) as store:
         resource = store.get(kind_name, external_id)
     if resource is None:
         raise click.ClickException(f"the state holds no {kind_name} {external_id!r}")
@@ -114,27 +79,16 @@ def show(external_id: str, kind_name: str, state_url: str | None) -> None:
 @state.command()
 @click.argument("external_id")
 @kind_option
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for the state lock.",
-)
+@lock_timeout_option
 @state_option
 def rm(external_id: str, kind_name: str, lock_timeout: float, state_url: str | None) -> None:
     """Stop managing EXTERNAL_ID: remove it from the state (SEI keeps the record).
 
     The removal is recorded in the ledger; a later plan treats the investor as new.
     """
-    with _opened(state_url) as store, store.lock("state rm", timeout=lock_timeout):
-        run_id = store.begin_run("state rm")
-        try:
-            store.remove_resource(kind_name, external_id, run_id)
-        except StatesyncError:
-            store.end_run(run_id, "failed")
-            raise
-        store.end_run(run_id, "completed")
+    run_id = api.release(
+        external_id, kind_name=kind_name, state_url=state_url, lock_timeout=lock_timeout
+    )
     click.echo(f"Removed {kind_name} {external_id} from the state (run {run_id}).")
 
 
@@ -175,7 +129,7 @@ def history(external_id: str | None, output: str, state_url: str | None) -> None
     Each entry says when, from which run, user and commit of the specs, what changed
     (sensitive values masked) and how SEI's job ended.
     """
-    with _opened(state_url) as store:
+    with open_state(state_url) as store:
         entries = store.history(external_id)
     if output == "json":
         click.echo(json.dumps([entry.to_json() for entry in entries], indent=2))
@@ -207,7 +161,7 @@ def force_unlock(lock_id: str, state_url: str | None) -> None:
     Only use it when no statesync run is working on this state: the error that named
     the lock also names its holder (user, host, pid).
     """
-    with _opened(state_url) as store:
+    with open_state(state_url) as store:
         holder = store.force_unlock(lock_id)
     click.echo(
         f"Released lock {holder.lock_id}: {holder.operation} by {holder.user} on {holder.host}, "

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from statesync.emulator.book import stamp
-from statesync.emulator.core import Emulator, SeiError, bad_request
+from statesync.emulator.core import Emulator, Received, SeiError, bad_request
 from statesync.emulator.jobs import Job
 from statesync.errors import WireError
 from statesync.kinds import INVESTOR
@@ -84,14 +84,20 @@ async def list_investors(request: Request) -> JSONResponse:
     return JSONResponse(_page(emulator, request, shown))
 
 
-@router.post("/v1/investors")
-async def create_investor(request: Request) -> JSONResponse:
+async def _receive_write(request: Request, content_type: str) -> tuple[Emulator, Any, Received]:
+    """The prologue of every write: authenticate, check the content type, log what arrived."""
     emulator = await _enter(request)
-    _require_content_type(request, "application/json")
+    _require_content_type(request, content_type)
     body = await _json_body(request)
     entry = emulator.receive(
-        "POST", request.url.path, _content_type(request), body, _tracking(request)
+        request.method, request.url.path, _content_type(request), body, _tracking(request)
     )
+    return emulator, body, entry
+
+
+@router.post("/v1/investors")
+async def create_investor(request: Request) -> JSONResponse:
+    emulator, body, entry = await _receive_write(request, "application/json")
     document = body[0] if isinstance(body, list) and len(body) == 1 else body
     try:
         external_id, ops = from_wire(INVESTOR, [document])
@@ -106,12 +112,7 @@ async def create_investor(request: Request) -> JSONResponse:
 
 @router.patch("/v1/investors/{external_id}")
 async def patch_investor(external_id: str, request: Request) -> JSONResponse:
-    emulator = await _enter(request)
-    _require_content_type(request, JSON_PATCH)
-    body = await _json_body(request)
-    entry = emulator.receive(
-        "PATCH", request.url.path, _content_type(request), body, _tracking(request)
-    )
+    emulator, body, entry = await _receive_write(request, JSON_PATCH)
     try:
         if isinstance(body, list) and body and all(isinstance(o, dict) and "op" in o for o in body):
             ops = leaf_ops(INVESTOR, body)
@@ -161,12 +162,7 @@ async def list_trade_tickets(request: Request) -> JSONResponse:
 
 @router.post("/v1/order/tradetickets")
 async def post_trade_instruction(request: Request) -> JSONResponse:
-    emulator = await _enter(request)
-    _require_content_type(request, "application/json")
-    body = await _json_body(request)
-    entry = emulator.receive(
-        "POST", request.url.path, _content_type(request), body, _tracking(request)
-    )
+    emulator, body, entry = await _receive_write(request, "application/json")
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         entry.status_code = 400
         raise bad_request('the body must be {"data": {…one trade instruction…}}', "data")
