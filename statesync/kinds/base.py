@@ -46,9 +46,12 @@ class ResourceKind:
     checks: Check | None = None
     api_version: str = "statesync/v1"
 
-    @property
+    @functools.cached_property
     def sensitive_fields(self) -> frozenset[str]:
-        """API names of the fields whose values are never shown or stored in plain text."""
+        """API names of the fields whose values are never shown or stored in plain text.
+
+        Cached: walking the model takes ~0.7 ms, and redaction asks once per resource.
+        """
         return frozenset(_sensitive(self.model))
 
     def to_document(self, resource: BaseModel) -> Document:
