@@ -220,9 +220,12 @@ def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> 
     if kind == "string_type" and isinstance(value, (bool, int, float)):
         return f"expected a string, but YAML reads this as {_yaml_type(value)}: quote it", False
     if kind in ("bool_type", "bool_parsing"):
-        return f"expected a boolean (true or false), got {_yaml_type(value)} {value!r}", False
+        return (
+            f"expected a boolean (true or false), got {_yaml_type(value)} {_as_yaml(value)}",
+            False,
+        )
     if kind in ("int_type", "float_type"):
-        return f"expected a number, got {_yaml_type(value)} {value!r}", False
+        return f"expected a number, got {_yaml_type(value)} {_as_yaml(value)}", False
     if kind == "literal_error":
         options = error["ctx"]["expected"]
         if isinstance(value, str):
@@ -251,6 +254,13 @@ def _allowed_names(model: type[BaseModel], path: tuple[str | int, ...]) -> list[
     if current is None:
         return []
     return [info.alias or attr for attr, info in current.model_fields.items()]
+
+
+def _as_yaml(value: Any) -> str:
+    """A scalar as YAML spells it (``true``, not ``True``), strings quoted."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)
 
 
 def _yaml_type(value: Any) -> str:

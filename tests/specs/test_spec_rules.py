@@ -52,6 +52,9 @@ CASES: dict[str, Case] = {
         "canadianCertification: 'true'\n", 4, 24, "canadianCertification", ("expected a boolean",)
     ),
     "eci given a boolean": Case("eci: true\n", 4, 6, "eci", ("'Yes', 'No'", "boolean")),
+    "number given a boolean, spelt as YAML spells it": Case(
+        "percent: true\n", 4, 10, "percent", ("expected a number", "a boolean true")
+    ),
     "value outside the documented options": Case(
         "rule5131: Maybe\n", 4, 11, "rule5131", ("'Maybe'", "'N/A'")
     ),
