@@ -241,6 +241,8 @@ class Executor:
         """
         self._change_id.set(change_id)
         kind = KINDS[change.kind]
+        # A fresh plan's target is plain, a resumed one's redacted: compare both redacted.
+        wanted = self.store.redact(kind, target)
         deadline = time.monotonic() + self.options.confirm_wait
         delay = self.client.env.job_poll_initial
         while True:
@@ -248,7 +250,7 @@ class Executor:
                 live = await self.client.get_investor(change.key, kind)
             except NotFoundError:
                 live = None
-            if live is not None and _holds(self.store.redact(kind, live), target):
+            if live is not None and _holds(self.store.redact(kind, live), wanted):
                 self.store.put_resource(kind, change.key, target, self.run_id)
                 self.store.set_change_status(change_id, ChangeStatus.COMPLETED)
                 self.hooks.completed(change)
