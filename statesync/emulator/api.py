@@ -39,6 +39,9 @@ def emulator_of(request: Request) -> Emulator:
 
 async def _enter(request: Request, *, authenticated: bool = True) -> Emulator:
     emulator = emulator_of(request)
+    # The whole request arrives before SEI decides anything: a hang that goes on to process
+    # it (the client timed out meanwhile) still has the body to process.
+    await request.body()
     await emulator.gate(request.method, request.url.path)
     if authenticated:
         emulator.authenticate(request.headers.get("Authorization"), request.headers.get("AppKey"))
