@@ -10,7 +10,6 @@ give the target, or planning stops (an engine bug must never reach SEI).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import jsonpatch
 from deepdiff import DeepDiff
 
 from statesync.errors import PlanError
-from statesync.kinds import Document, canonical_json
+from statesync.kinds import Document
 from statesync.plans.change import FieldChange, Op
 
 _OPS = {
@@ -78,18 +77,30 @@ def value_at(document: Any, steps: tuple[str, ...] | list[str]) -> Any:
 
 def update_ops(known: Document, target: Document) -> list[Op]:
     """The ops that turn ``known`` into ``target``, comparing only what differs."""
+    return _narrowed((), known, target)
+
+
+def _narrowed(prefix: tuple[str, ...], before: Document, after: Document) -> list[Op]:
+    """Walk into the containers that differ, down to the smallest one that still holds every
+    difference below it; deepdiff compares only those, never a whole document."""
     ops: list[Op] = []
-    for name in sorted(known.keys() | target.keys()):
-        before, after = known.get(name, _ABSENT), target.get(name, _ABSENT)
-        if _same(before, after):
-            continue
-        if isinstance(before, dict) and isinstance(after, dict):
-            ops.extend(_group_ops(name, before, after))
-        elif after is _ABSENT:
-            ops.append({"op": "remove", "path": pointer([name])})
+    differing = [n for n in sorted(before.keys() | after.keys()) if not _same_at(before, after, n)]
+    nested = [
+        n for n in differing if isinstance(before.get(n), dict) and isinstance(after.get(n), dict)
+    ]
+    if len(nested) == 1 and len(differing) == 1:
+        return _narrowed((*prefix, nested[0]), before[nested[0]], after[nested[0]])
+    if prefix and not nested:
+        return _deep_ops(prefix, before, after)
+    for name in differing:
+        old, new = before.get(name, _ABSENT), after.get(name, _ABSENT)
+        if name in nested:
+            ops.extend(_narrowed((*prefix, name), old, new))
+        elif new is _ABSENT:
+            ops.append({"op": "remove", "path": pointer((*prefix, name))})
         else:
-            op = "add" if before is _ABSENT else "replace"
-            ops.append({"op": op, "path": pointer([name]), "value": after})
+            op = "add" if old is _ABSENT else "replace"
+            ops.append({"op": op, "path": pointer((*prefix, name)), "value": new})
     return ops
 
 
@@ -115,10 +126,10 @@ def skeleton(desired: Document) -> Document:
 def verify(before: Document, ops: list[Op], expected: Document) -> None:
     """Apply the patch and insist on the expected document (dropping groups left empty)."""
     try:
-        result = jsonpatch.JsonPatch(ops).apply(copy.deepcopy(before), in_place=True)
+        result = jsonpatch.JsonPatch(ops).apply(_copy(before), in_place=True)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise PlanError(f"internal error: the planned patch does not apply ({exc})") from exc
-    if canonical_json(_drop_empty(result)) != canonical_json(_drop_empty(expected)):
+    if result != expected and _drop_empty(result) != _drop_empty(expected):
         raise PlanError("internal error: the planned patch does not produce the desired document")
 
 
@@ -162,31 +173,50 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
+def _same_at(before: Document, after: Document, name: str) -> bool:
+    """Whether a field is equal in both documents (absent in both counts as equal)."""
+    return _same(before.get(name, _ABSENT), after.get(name, _ABSENT))
+
+
 def _same(a: Any, b: Any) -> bool:
-    """Equal as JSON: ``True`` and ``1`` differ, as they do on the wire."""
+    """Equal as the API sees it, decided by Python's ``==`` at C speed.
+
+    A boolean is never equal to a number (``True == 1`` in Python, not on the wire). Inside
+    containers ``==`` is trusted: models are strict, so one field never holds a boolean in one
+    document and a number in the other.
+    """
     if a is _ABSENT or b is _ABSENT:
         return a is b
-    if isinstance(a, dict) or isinstance(b, dict):
-        return canonical_json(a) == canonical_json(b)
-    return type(a) is type(b) and a == b
+    return bool(a == b) and (type(a) is bool) == (type(b) is bool)
 
 
-def _group_ops(name: str, before: Document, after: Document) -> list[Op]:
+def _deep_ops(prefix: tuple[str, ...], before: Document, after: Document) -> list[Op]:
+    """deepdiff on one narrowed container: its differences as RFC 6902 ops under ``prefix``."""
     ops: list[Op] = []
     # threshold_to_diff_deeper=0: never replace a whole dict because few of its keys are shared.
-    diff = DeepDiff(before, after, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    diff = DeepDiff(before, after, view="tree", threshold_to_diff_deeper=0, cache_purge_level=0)
     for report, levels in diff.items():
         op = _OPS.get(report)
         if op is None:
-            raise PlanError(f"internal error: unexpected difference {report!r} in {name!r}")
+            where = pointer(prefix)
+            raise PlanError(f"internal error: unexpected difference {report!r} at {where}")
         for level in levels:
-            path = pointer([name, *map(str, level.path(output_format="list"))])
+            path = pointer((*prefix, *map(str, level.path(output_format="list"))))
             ops.append(
                 {"op": op, "path": path}
                 if op == "remove"
                 else {"op": op, "path": path, "value": level.t2}
             )
     return sorted(ops, key=lambda o: o["path"])
+
+
+def _copy(node: Any) -> Any:
+    """A deep copy of a JSON document, faster than ``copy.deepcopy`` (no memo, no dispatch)."""
+    if isinstance(node, dict):
+        return {key: _copy(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copy(item) for item in node]
+    return node
 
 
 def _steps(path: str) -> list[str]:
