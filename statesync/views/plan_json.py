@@ -6,7 +6,7 @@ Format version 1::
      "targets": [...], "has_changes": bool,
      "summary": {"adopt": N, "update": N, "release": N, "unchanged": N},
      "resources": [{"kind", "key", "<keyField>": key, "action", "source",
-                    "changes": [{"path", "field", "before", "after"}],   # masked
+                    "changes": [{"path", "pointer", "before", "after"}], # masked
                     "patch": [RFC 6902 ops],                              # masked
                     "previous_failure": {"run_id", "messages"} | null}]}
 

@@ -32,6 +32,7 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
         f"| release | {counts[Action.RELEASE]} |",
         f"| unchanged | {counts[Action.NOOP]} |",
         "",
+        "",
     ]
     text = "\n".join(head)
     changes = plan.actionable
