@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from statesync.errors import ConfigError, RemoteError
+from statesync.files import write_private
 from statesync.kinds import INVESTOR
 from statesync.kinds.base import Document
 from statesync.remote.mapping import CHANGE_DATE_FORMAT, investor_document
@@ -94,10 +94,8 @@ class Book:
         }
 
     def save(self, path: Path) -> None:
-        """Write the book atomically, so a crash mid-save leaves the old file whole."""
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.dump(), indent=2, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(tmp, path)
+        """Write the book atomically and owner-only: it holds tax ids and dates of birth."""
+        write_private(path, json.dumps(self.dump(), indent=2, ensure_ascii=False) + "\n")
 
 
 def read_book(path: Path) -> Any:

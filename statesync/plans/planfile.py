@@ -8,12 +8,12 @@ when the state has moved on, or when it was written by an incompatible statesync
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from statesync import __version__
 from statesync.errors import PlanError
+from statesync.files import write_private
 from statesync.plans.action import Action
 from statesync.plans.change import Change, Failure, FieldChange, Plan
 
@@ -34,13 +34,7 @@ def save_plan(plan: Plan, path: Path) -> None:
         "targets": list(plan.targets),
         "changes": [_change_out(c) for c in plan.changes],
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_private(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
 def load_plan(path: Path) -> Plan:

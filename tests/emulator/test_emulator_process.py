@@ -149,6 +149,7 @@ def test_the_data_file_is_loaded_at_start_and_saved_on_shutdown(tmp_path: Path) 
     with run_emulator("--data", str(book), "--job-delay-ms", "0") as running:
         running.admin.touch("INV-1006", {"alternateId": "SAVED-1"})
     assert "SAVED-1" in book.read_text()
+    assert book.stat().st_mode & 0o777 == 0o600, "the book holds tax ids: owner-only"
     with run_emulator("--data", str(book)) as running:
         assert running.admin.investor("INV-1006")["alternateId"] == "SAVED-1"
         assert running.admin.health()["investors"] == 20
