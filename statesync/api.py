@@ -33,6 +33,18 @@ from statesync.remote.config import (
 from statesync.specs import SpecSet, load_specs
 from statesync.state import ChangeStatus, StateStore, git_commit, open_state
 
+__all__ = [
+    "ApplyResult",
+    "Confirm",
+    "apply",
+    "environment",
+    "plan",
+    "plan_against",
+    "record_plan",
+    "release",
+    "resume_jobs",
+]
+
 
 def plan(
     specs_dir: Path | str = "specs",
@@ -132,12 +144,17 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        """Every change completed (or needed no call): exit code 0."""
+        """Every change completed (or needed no call): exit code 0.
+
+        A resource's last outcome counts: an earlier send found undelivered while settling,
+        then sent again by this apply and completed, is done.
+        """
         done = {ChangeStatus.COMPLETED.value, "released", "skipped"}
+        last = {(o.kind, o.key): o for o in (*self.settled, *self.outcomes)}
         return (
             not self.interrupted
             and not self.cancelled
-            and all(o.status in done for o in (*self.outcomes, *self.settled))
+            and all(o.status in done for o in last.values())
             and not any(o.status == "skipped" and o.messages for o in self.outcomes)
         )
 

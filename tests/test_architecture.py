@@ -79,3 +79,22 @@ def test_only_the_cli_exits() -> None:
                 and node.value.id == "sys"
             ):
                 pytest.fail(f"{path.relative_to(PACKAGE)} calls sys.exit")
+
+
+def test_the_python_api_is_what_it_says() -> None:
+    """The surface a user imports; a change to it is a deliberate, visible decision."""
+    from statesync import api
+
+    public = {name for name in vars(api) if not name.startswith("_") and callable(vars(api)[name])}
+    assert set(api.__all__) <= public
+    assert set(api.__all__) == {
+        "ApplyResult",
+        "Confirm",
+        "apply",
+        "environment",
+        "plan",
+        "plan_against",
+        "record_plan",
+        "release",
+        "resume_jobs",
+    }
