@@ -134,7 +134,7 @@ def environ() -> dict[str, str]:
     dropped = {"STATESYNC_STATE", "STATESYNC_STATE_KEY", "STATESYNC_APP_KEY", "STATESYNC_ENV"}
     dropped |= {"STATESYNC_APP_SECRET", "NO_COLOR", "FORCE_COLOR"}
     kept = {k: v for k, v in os.environ.items() if k not in dropped}
-    return {**kept, "PYTHONPATH": str(REPO)}
+    return {**kept, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
 
 
 def runner_args(specs: Path, state_url: str, env: Environment, *options: str) -> list[str]:
