@@ -1,0 +1,219 @@
+"""``statesync apply``, ``statesync demo`` and saved plans as a person runs them: real processes,
+on a pipe (log lines, --auto-approve required) and on a pseudo-terminal (the question, the bar)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from statesync.emulator.process import RunningEmulator
+from statesync.remote.config import Environment
+from statesync.state import open_state
+
+from .support import (
+    CLI,
+    REPO,
+    accepted_counts,
+    body,
+    cli,
+    environ,
+    mismatches,
+    write_config,
+    write_specs,
+)
+
+pytestmark = pytest.mark.e2e
+
+RUN_ID = re.compile(r"Run ([0-9a-f-]{36})")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, emulator: RunningEmulator, emulator_env: Environment) -> Path:
+    """A specs repo aimed at the test emulator: two investors, the state in ./state.db."""
+    write_specs(tmp_path / "specs", [body("INV-1001"), body("INV-1002")])
+    write_config(tmp_path, emulator_env)
+    return tmp_path
+
+
+def on_a_terminal(cwd: Path, *args: str, answer: str, timeout: float = 60) -> tuple[int, str]:
+    """Run ``statesync`` with a pseudo-terminal for stdin and stdout; type ``answer``."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*CLI, *args],
+        cwd=cwd,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**environ(), "TERM": "xterm", "COLUMNS": "120"},
+    )
+    os.close(follower)
+    os.write(leader, answer.encode() + b"\n")
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: every holder of the terminal's other end has exited
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_apply_without_a_terminal_needs_auto_approve(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    result = cli(workdir, "apply", stdin="yes\n")
+
+    assert result.returncode == 2
+    assert "--auto-approve" in result.stderr
+    assert emulator.admin.received() == []
+
+
+@pytest.mark.parametrize("answer", ["no", "y"])
+def test_any_answer_but_yes_cancels_with_nothing_sent(
+    workdir: Path, emulator: RunningEmulator, answer: str
+) -> None:
+    code, output = on_a_terminal(workdir, "apply", answer=answer)
+
+    assert code == 0, output
+    assert "Do you want to apply these changes?" in output
+    assert "Apply cancelled; nothing was sent." in output
+    assert emulator.admin.received() == []
+    with open_state(f"sqlite:///{workdir / 'state.db'}") as store:
+        (run,) = [r for r in store.runs() if r.operation == "apply"]
+        assert run.outcome == "cancelled"
+
+
+def test_yes_on_a_terminal_applies_with_a_progress_bar(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    code, output = on_a_terminal(workdir, "apply", answer="yes")
+
+    assert code == 0, output
+    assert "Applying" in output and "completed 2" in output
+    assert "\x1b[" in output, "a terminal gets the live bar's control codes"
+    assert accepted_counts(emulator) == {"INV-1001": 1, "INV-1002": 1}
+
+
+def test_auto_approve_prints_log_lines_the_summary_and_the_run_id(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    result = cli(workdir, "apply", "--auto-approve")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "\x1b[" not in out, "no terminal: no control codes, no progress bar"
+    assert "Applying 2 change(s)…" in out
+    assert re.search(r"^Investor INV-1001: sent \(adopt\), job \S+$", out, re.M)
+    assert re.search(r"^Investor INV-1002: completed$", out, re.M)
+    assert "Apply finished: 2 completed, 0 failed, 0 unknown, 0 released." in out
+    assert "900-" not in out + result.stderr, "a tax id reached the output"
+    match = RUN_ID.search(out)
+    assert match
+    with open_state(f"sqlite:///{workdir / 'state.db'}") as store:
+        (run,) = [r for r in store.runs() if r.operation == "apply"]
+    assert run.id == match.group(1) and run.outcome == "completed"
+    assert mismatches(emulator, workdir / "specs") == {}
+
+    again = cli(workdir, "apply", "--auto-approve")
+    assert again.returncode == 0
+    assert "No changes. Investor records match the specs." in again.stdout
+
+
+def test_a_failed_job_exits_one_and_the_next_plan_shows_a_retry(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    emulator.admin.fault(
+        "job", outcome="fail", message="Missing W-9 on file", path="/v1/investors/INV-1002"
+    )
+
+    result = cli(workdir, "apply", "--auto-approve")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Investor INV-1002: FAILED: Missing W-9 on file" in result.stdout
+    assert "Apply finished: 1 completed, 1 failed" in result.stdout
+    match = RUN_ID.search(result.stdout)
+    assert match
+
+    plan = cli(workdir, "plan", "--no-color")
+
+    assert plan.returncode == 0, plan.stderr
+    assert f"retry: the last attempt failed in run {match.group(1)}" in plan.stdout
+    assert "Missing W-9 on file" in plan.stdout
+    assert "INV-1001" not in plan.stdout
+
+
+def test_a_saved_plan_applies_exactly_its_changes(workdir: Path, emulator: RunningEmulator) -> None:
+    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    # Specs that move on after the plan was saved do not change what it applies.
+    write_specs(workdir / "specs", [body("INV-1001"), body("INV-1002"), body("INV-1003")])
+
+    result = cli(workdir, "apply", "plan.json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert accepted_counts(emulator) == {"INV-1001": 1, "INV-1002": 1}
+    plan = cli(workdir, "plan", "--format", "json")
+    actions = {r["externalId"]: r["action"] for r in json.loads(plan.stdout)["resources"]}
+    assert actions == {"INV-1001": "noop", "INV-1002": "noop", "INV-1003": "adopt"}
+
+
+def test_a_saved_plan_is_refused_once_the_state_moved(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    assert cli(workdir, "apply", "--auto-approve", "--target", "INV-1001").returncode == 0
+
+    result = cli(workdir, "apply", "plan.json")
+
+    assert result.returncode == 1
+    assert "the saved plan is stale" in result.stderr
+    assert "statesync plan --out FILE" in result.stderr
+    assert accepted_counts(emulator) == {"INV-1001": 1}
+
+
+def test_a_saved_plan_of_another_state_is_refused(workdir: Path, emulator: RunningEmulator) -> None:
+    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+
+    result = cli(workdir, "apply", "plan.json", "--state", f"sqlite:///{workdir / 'other.db'}")
+
+    assert result.returncode == 1
+    assert "made against another state" in result.stderr
+    assert emulator.admin.received() == []
+
+
+def test_a_saved_plan_of_an_incompatible_version_is_refused(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    saved = json.loads((workdir / "plan.json").read_text())
+    saved["tool_version"] = "99.0.0"
+    (workdir / "plan.json").write_text(json.dumps(saved))
+
+    result = cli(workdir, "apply", "plan.json")
+
+    assert result.returncode == 1
+    assert "was made by statesync 99.0.0" in result.stderr
+    assert emulator.admin.received() == []
+
+
+def test_the_demo_runs_to_the_end_and_leaves_nothing_to_do(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+
+    result = cli(tmp_path, "demo", timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "state.db").exists()
+    assert "No changes. Investor records match the specs." in result.stdout
+    assert "statesync history" in result.stdout
+    # The ledger the demo left is read as any other: a second plan finds nothing to change.
+    again = cli(tmp_path, "plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
