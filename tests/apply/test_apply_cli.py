@@ -1,5 +1,6 @@
-"""``statesync apply``, ``statesync demo`` and saved plans as a person runs them: real processes,
-on a pipe (log lines, --auto-approve required) and on a pseudo-terminal (the question, the bar)."""
+"""``statesync apply``, ``statesync demo`` and saved plans as a person runs them: on a pipe (log
+lines, --auto-approve required; in process through CliRunner, which is no terminal either) and
+as real processes on a pseudo-terminal (the question, the bar) and for the demo."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from statesync.cli import main
 from statesync.emulator.process import RunningEmulator
 from statesync.remote.config import Environment
 from statesync.state import open_state
@@ -35,11 +38,23 @@ RUN_ID = re.compile(r"Run ([0-9a-f-]{36})")
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, emulator: RunningEmulator, emulator_env: Environment) -> Path:
-    """A specs repo aimed at the test emulator: two investors, the state in ./state.db."""
+def workdir(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    emulator_env: Environment,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """The working directory: a specs repo aimed at the test emulator, two investors, the state
+    in ./state.db."""
     write_specs(tmp_path / "specs", [body("INV-1001"), body("INV-1002")])
     write_config(tmp_path, emulator_env)
+    monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def run(*args: str) -> Result:
+    """``statesync ARGS`` in this process, in the working directory, stdin not a terminal."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def on_a_terminal(cwd: Path, *args: str, answer: str, timeout: float = 60) -> tuple[int, str]:
@@ -71,9 +86,9 @@ def on_a_terminal(cwd: Path, *args: str, answer: str, timeout: float = 60) -> tu
 def test_apply_without_a_terminal_needs_auto_approve(
     workdir: Path, emulator: RunningEmulator
 ) -> None:
-    result = cli(workdir, "apply", stdin="yes\n")
+    result = CliRunner().invoke(main, ["apply"], input="yes\n")
 
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "--auto-approve" in result.stderr
     assert emulator.admin.received() == []
 
@@ -107,9 +122,9 @@ def test_yes_on_a_terminal_applies_with_a_progress_bar(
 def test_auto_approve_prints_log_lines_the_summary_and_the_run_id(
     workdir: Path, emulator: RunningEmulator
 ) -> None:
-    result = cli(workdir, "apply", "--auto-approve")
+    result = run("apply", "--auto-approve")
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout
     assert "\x1b[" not in out, "no terminal: no control codes, no progress bar"
     assert "Applying 2 change(s)…" in out
@@ -120,12 +135,12 @@ def test_auto_approve_prints_log_lines_the_summary_and_the_run_id(
     match = RUN_ID.search(out)
     assert match
     with open_state(f"sqlite:///{workdir / 'state.db'}") as store:
-        (run,) = [r for r in store.runs() if r.operation == "apply"]
-    assert run.id == match.group(1) and run.outcome == "completed"
+        (applied,) = [r for r in store.runs() if r.operation == "apply"]
+    assert applied.id == match.group(1) and applied.outcome == "completed"
     assert mismatches(emulator, workdir / "specs") == {}
 
-    again = cli(workdir, "apply", "--auto-approve")
-    assert again.returncode == 0
+    again = run("apply", "--auto-approve")
+    assert again.exit_code == 0
     assert "No changes. Investor records match the specs." in again.stdout
 
 
@@ -136,32 +151,32 @@ def test_a_failed_job_exits_one_and_the_next_plan_shows_a_retry(
         "job", outcome="fail", message="Missing W-9 on file", path="/v1/investors/INV-1002"
     )
 
-    result = cli(workdir, "apply", "--auto-approve")
+    result = run("apply", "--auto-approve")
 
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.exit_code == 1, result.stdout + result.stderr
     assert "Investor INV-1002: FAILED: Missing W-9 on file" in result.stdout
     assert "Apply finished: 1 completed, 1 failed" in result.stdout
     match = RUN_ID.search(result.stdout)
     assert match
 
-    plan = cli(workdir, "plan", "--no-color")
+    plan = run("plan", "--no-color")
 
-    assert plan.returncode == 0, plan.stderr
+    assert plan.exit_code == 0, plan.stderr
     assert f"retry: the last attempt failed in run {match.group(1)}" in plan.stdout
     assert "Missing W-9 on file" in plan.stdout
     assert "INV-1001" not in plan.stdout
 
 
 def test_a_saved_plan_applies_exactly_its_changes(workdir: Path, emulator: RunningEmulator) -> None:
-    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    assert run("plan", "--out", "plan.json").exit_code == 0
     # Specs that move on after the plan was saved do not change what it applies.
     write_specs(workdir / "specs", [body("INV-1001"), body("INV-1002"), body("INV-1003")])
 
-    result = cli(workdir, "apply", "plan.json")
+    result = run("apply", "plan.json")
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.exit_code == 0, result.stdout + result.stderr
     assert accepted_counts(emulator) == {"INV-1001": 1, "INV-1002": 1}
-    plan = cli(workdir, "plan", "--format", "json")
+    plan = run("plan", "--format", "json")
     actions = {r["externalId"]: r["action"] for r in json.loads(plan.stdout)["resources"]}
     assert actions == {"INV-1001": "noop", "INV-1002": "noop", "INV-1003": "adopt"}
 
@@ -169,23 +184,23 @@ def test_a_saved_plan_applies_exactly_its_changes(workdir: Path, emulator: Runni
 def test_a_saved_plan_is_refused_once_the_state_moved(
     workdir: Path, emulator: RunningEmulator
 ) -> None:
-    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
-    assert cli(workdir, "apply", "--auto-approve", "--target", "INV-1001").returncode == 0
+    assert run("plan", "--out", "plan.json").exit_code == 0
+    assert run("apply", "--auto-approve", "--target", "INV-1001").exit_code == 0
 
-    result = cli(workdir, "apply", "plan.json")
+    result = run("apply", "plan.json")
 
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "the saved plan is stale" in result.stderr
     assert "statesync plan --out FILE" in result.stderr
     assert accepted_counts(emulator) == {"INV-1001": 1}
 
 
 def test_a_saved_plan_of_another_state_is_refused(workdir: Path, emulator: RunningEmulator) -> None:
-    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    assert run("plan", "--out", "plan.json").exit_code == 0
 
-    result = cli(workdir, "apply", "plan.json", "--state", f"sqlite:///{workdir / 'other.db'}")
+    result = run("apply", "plan.json", "--state", f"sqlite:///{workdir / 'other.db'}")
 
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "made against another state" in result.stderr
     assert emulator.admin.received() == []
 
@@ -193,14 +208,14 @@ def test_a_saved_plan_of_another_state_is_refused(workdir: Path, emulator: Runni
 def test_a_saved_plan_of_an_incompatible_version_is_refused(
     workdir: Path, emulator: RunningEmulator
 ) -> None:
-    assert cli(workdir, "plan", "--out", "plan.json").returncode == 0
+    assert run("plan", "--out", "plan.json").exit_code == 0
     saved = json.loads((workdir / "plan.json").read_text())
     saved["tool_version"] = "99.0.0"
     (workdir / "plan.json").write_text(json.dumps(saved))
 
-    result = cli(workdir, "apply", "plan.json")
+    result = run("apply", "plan.json")
 
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "was made by statesync 99.0.0" in result.stderr
     assert emulator.admin.received() == []
 
