@@ -240,11 +240,11 @@ def resume_jobs(
     with open_state(state_url) as store, store.lock("jobs resume", timeout=lock_timeout):
         run_id = store.begin_run("jobs resume")
         try:
-            settled = _settle(store, run_id, env, credentials, options, hooks)
+            settled, interrupted = _settle(store, run_id, env, credentials, options, hooks)
         except BaseException:
             store.end_run(run_id, "error")
             raise
-        result = ApplyResult(run_id, None, settled=tuple(settled))
+        result = ApplyResult(run_id, None, settled=tuple(settled), interrupted=interrupted)
         store.end_run(run_id, _run_outcome(result))
         return result
 
@@ -262,7 +262,10 @@ def _apply_locked(
     confirm: Confirm | None,
 ) -> ApplyResult:
     _close_dead_runs(store, run_id)
-    settled = _settle(store, run_id, env, credentials, options, hooks)
+    settled, interrupted = _settle(store, run_id, env, credentials, options, hooks)
+    if interrupted:
+        # Ctrl-C while following an earlier run's jobs: nothing new is planned or sent.
+        return ApplyResult(run_id, None, settled=tuple(settled), interrupted=True)
     if saved is not None:
         _check_fresh(saved, store, settled=bool(settled))
         chosen = saved
@@ -302,18 +305,21 @@ def _settle(
     credentials: Credentials,
     options: ApplyOptions | None,
     hooks: ApplyHooks | None,
-) -> list[Outcome]:
-    """Follow the unfinished changes of earlier runs before anything new is planned or sent."""
+) -> tuple[list[Outcome], bool]:
+    """Follow the unfinished changes of earlier runs before anything new is planned or sent.
+
+    Returns their outcomes and whether an interrupt came meanwhile.
+    """
     unfinished = store.unfinished_changes()
     if not unfinished:
-        return []
+        return [], False
 
-    async def run() -> list[Outcome]:
+    async def run() -> tuple[list[Outcome], bool]:
         async with Executor(
             store, run_id, env, credentials, hooks=hooks, options=options
         ) as executor:
             with _interrupts(executor.interrupt):
-                return await executor.settle(unfinished)
+                return await executor.settle(unfinished), executor.interrupted
 
     return asyncio.run(run())
 
