@@ -269,3 +269,36 @@ def test_ctrl_c_stops_sending_finishes_what_is_in_flight_and_releases_the_lock(
 
     assert again.returncode == 0, again.stdout + again.stderr
     assert_settled_exactly_once(emulator, state_url, specs, keys(bodies))
+
+
+def test_ctrl_c_while_settling_an_earlier_run_sends_nothing_new(
+    emulator: RunningEmulator, emulator_env: Environment, state_url: str, specs: Path
+) -> None:
+    write_specs(specs, [body("INV-1015")])
+    emulator.admin.behave(job_delay_ms=1500)
+    assert run_runner(specs, state_url, emulator_env, "--job-timeout", "0.1").returncode == 1
+    write_specs(specs, [body("INV-1015"), body("INV-1016")])
+    resumed = subprocess.Popen(
+        runner_args(specs, state_url, emulator_env),
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environ(),
+    )
+    try:
+        wait_for_line(resumed, "job_status INV-1015 In Progress")
+        resumed.send_signal(signal.SIGINT)
+        assert resumed.stdout is not None
+        rest = resumed.stdout.read()
+        assert resumed.wait(timeout=30) == 1, rest
+    finally:
+        if resumed.poll() is None:
+            resumed.kill()
+            resumed.wait()
+        if resumed.stdout is not None:
+            resumed.stdout.close()
+
+    assert "sending INV-1016" not in rest, "Ctrl-C while settling must stop the apply"
+    assert accepted_counts(emulator) == {"INV-1015": 1}
+    with open_state(state_url) as store:
+        outcomes = [r.outcome for r in store.runs() if r.operation == "apply"]
+    assert outcomes == ["incomplete", "interrupted"]
