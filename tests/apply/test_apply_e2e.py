@@ -17,7 +17,7 @@ from statesync.emulator.process import RunningEmulator
 from statesync.kinds import INVESTOR
 from statesync.plans import Action
 from statesync.remote.config import Environment
-from statesync.state import open_state
+from statesync.state import ChangeStatus, open_state
 from statesync.state import schema as t
 
 from .support import (
@@ -258,3 +258,41 @@ def test_many_investors_in_flight_at_once_with_a_job_delay(
     assert outcomes(result) == dict.fromkeys(keys(bodies), "completed")
     assert accepted_counts(emulator) == dict.fromkeys(keys(bodies), 1)
     assert mismatches(emulator, specs) == {}
+
+
+def test_a_job_that_never_ends_is_never_sent_again(
+    emulator: RunningEmulator, emulator_env: Environment, state_url: str, specs: Path
+) -> None:
+    write_specs(specs, [body("INV-1011"), body("INV-1012")])
+    emulator.admin.fault("job", outcome="stuck", path="/v1/investors/INV-1011")
+    options = ApplyOptions(job_timeout=0.2)
+
+    first = api.apply(specs, state_url=state_url, env=emulator_env, options=options)
+    second = api.apply(specs, state_url=state_url, env=emulator_env, options=options)
+
+    assert outcomes(first) == {"INV-1011": "unknown", "INV-1012": "completed"}
+    assert not second.ok
+    assert [(o.key, o.status) for o in second.settled] == [("INV-1011", "unknown")]
+    (held,) = [o for o in second.outcomes if o.key == "INV-1011"]
+    assert held.status == "skipped" and "still pending" in held.messages[0]
+    assert accepted_counts(emulator) == {"INV-1011": 1, "INV-1012": 1}
+    assert unfinished(state_url) == [("INV-1011", ChangeStatus.UNKNOWN)]
+
+
+def test_a_spec_removed_is_released_from_the_state_and_left_alone_in_sei(
+    emulator: RunningEmulator, emulator_env: Environment, state_url: str, specs: Path
+) -> None:
+    write_specs(specs, [body("INV-1013"), body("INV-1014")])
+    assert api.apply(specs, state_url=state_url, env=emulator_env).ok
+    kept = live_document(emulator, "INV-1014")
+    write_specs(specs, [body("INV-1013")])
+
+    result = api.apply(specs, state_url=state_url, env=emulator_env)
+
+    assert result.ok
+    assert outcomes(result) == {"INV-1014": "released"}
+    assert accepted_counts(emulator) == {"INV-1013": 1, "INV-1014": 1}
+    assert live_document(emulator, "INV-1014") == kept
+    with open_state(state_url) as store:
+        assert sorted(store.resources(INVESTOR.name)) == ["INV-1013"]
+    assert not api.plan(specs, state_url=state_url).has_changes
