@@ -5,7 +5,10 @@ hooks that print every event and can SIGKILL the process at a chosen one.
 
 Each hook prints one line, ``EVENT KEY DETAIL``, flushed, so the parent can follow along;
 ``--pause-at`` blocks at an event until a line arrives on stdin (the lock is held meanwhile);
-``--kill-after`` kills the process that many seconds after start, wherever it is.
+``--kill-after`` kills the process that many seconds after start, wherever it is. Besides the
+hooks there is one more event, ``answered KEY STATUS``: SEI's answer to a PATCH or POST has
+been written to the ledger's requests, but not yet the job key it carries (the narrowest window
+in which SEI has a change the ledger does not know was delivered).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import sys
 import threading
 
 from statesync import api
-from statesync.apply import ApplyHooks, ApplyOptions
+from statesync.apply import ApplyHooks, ApplyOptions, Executor
 from statesync.emulator.testing import fast_environment
 from statesync.plans import Change
+from statesync.remote.client import RequestRecord
 from statesync.remote.config import BUILTIN_ENVIRONMENTS
 
 
@@ -68,6 +72,25 @@ class Scripted(ApplyHooks):
     def settled(self, key: str, outcome: str) -> None:
         self._event("settled", key, outcome)
 
+    def answered(self, record: RequestRecord, key: str) -> None:
+        if record.method in ("PATCH", "POST"):
+            self._event("answered", key, str(record.status_code))
+
+
+def report_answers(hooks: Scripted) -> None:
+    """Make every request the executor records an ``answered`` event too."""
+    record_request = Executor.record_request
+
+    def recorded(self: Executor, record: RequestRecord) -> None:
+        record_request(self, record)
+        change_id = self._change_id.get()
+        key = next(
+            (c.external_id for c in self.store.unfinished_changes() if c.id == change_id), "-"
+        )
+        hooks.answered(record, key)
+
+    Executor.record_request = recorded  # type: ignore[method-assign]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -96,6 +119,7 @@ def main() -> None:
         read_timeout=args.read_timeout,
     )
     hooks = Scripted(args.kill_at, args.pause_at, args.key)
+    report_answers(hooks)
     options = ApplyOptions(job_timeout=args.job_timeout, confirm_wait=args.confirm_wait)
     if args.resume:
         result = api.resume_jobs(state_url=args.state_url, env=env, options=options, hooks=hooks)
