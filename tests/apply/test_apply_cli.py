@@ -4,6 +4,7 @@ as real processes on a pseudo-terminal (the question, the bar) and for the demo.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pty
@@ -13,12 +14,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from statesync.cli import main
 from statesync.emulator.process import RunningEmulator
 from statesync.remote.config import Environment
 from statesync.state import open_state
+from statesync.state import schema as t
 
 from .support import (
     CLI,
@@ -232,3 +235,21 @@ def test_the_demo_runs_to_the_end_and_leaves_nothing_to_do(tmp_path: Path) -> No
     # The ledger the demo left is read as any other: a second plan finds nothing to change.
     again = cli(tmp_path, "plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_rate_limit_and_parallelism_flags_pace_the_requests(
+    workdir: Path, emulator: RunningEmulator
+) -> None:
+    result = run("apply", "--auto-approve", "--rate-limit", "10", "--parallelism", "1")
+
+    assert result.exit_code == 0, result.stdout + result.stderr
+    engine = sa.create_engine(f"sqlite:///{workdir / 'state.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.requests.c.at, t.requests.c.latency_ms).order_by(t.requests.c.id)
+        ).all()
+    engine.dispose()
+    assert len(rows) >= 5  # a token, two PATCHes, a poll each
+    starts = sorted(r.at.timestamp() - r.latency_ms / 1000 for r in rows)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.1 - 0.05, gaps  # unpaced, they are milliseconds apart
