@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--read-timeout", type=float, default=5.0)
     parser.add_argument("--job-timeout", type=float, default=30.0)
     parser.add_argument("--confirm-wait", type=float, default=5.0)
+    parser.add_argument("--grace", type=float, default=10.0, help="interrupt grace, seconds")
     parser.add_argument("--resume", action="store_true", help="jobs resume instead of apply")
     args = parser.parse_args()
 
@@ -120,7 +121,9 @@ def main() -> None:
     )
     hooks = Scripted(args.kill_at, args.pause_at, args.key)
     report_answers(hooks)
-    options = ApplyOptions(job_timeout=args.job_timeout, confirm_wait=args.confirm_wait)
+    options = ApplyOptions(
+        job_timeout=args.job_timeout, interrupt_grace=args.grace, confirm_wait=args.confirm_wait
+    )
     if args.resume:
         result = api.resume_jobs(state_url=args.state_url, env=env, options=options, hooks=hooks)
     else:

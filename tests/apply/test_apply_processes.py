@@ -277,11 +277,11 @@ def test_ctrl_c_while_settling_an_earlier_run_sends_nothing_new(
     emulator: RunningEmulator, emulator_env: Environment, state_url: str, specs: Path
 ) -> None:
     write_specs(specs, [body("INV-1015")])
-    emulator.admin.behave(job_delay_ms=1500)
+    emulator.admin.fault("job", outcome="stuck", path="/v1/investors/INV-1015")
     assert run_runner(specs, state_url, emulator_env, "--job-timeout", "0.1").returncode == 1
     write_specs(specs, [body("INV-1015"), body("INV-1016")])
     resumed = subprocess.Popen(
-        runner_args(specs, state_url, emulator_env),
+        runner_args(specs, state_url, emulator_env, "--grace", "0.3"),
         stdout=subprocess.PIPE,
         text=True,
         env=environ(),
@@ -301,6 +301,7 @@ def test_ctrl_c_while_settling_an_earlier_run_sends_nothing_new(
 
     assert "sending INV-1016" not in rest, "Ctrl-C while settling must stop the apply"
     assert accepted_counts(emulator) == {"INV-1015": 1}
+    assert unfinished(state_url) == [("INV-1015", ChangeStatus.UNKNOWN)]
     with open_state(state_url) as store:
         outcomes = [r.outcome for r in store.runs() if r.operation == "apply"]
     assert outcomes == ["incomplete", "interrupted"]
