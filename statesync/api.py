@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import signal
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,14 +281,9 @@ def _apply_locked(
     sendable = [c for c in chosen.changes if (c.kind, c.key) not in pending]
     held = [c for c in chosen.changes if (c.kind, c.key) in pending]
 
-    async def run() -> tuple[list[Outcome], bool]:
-        async with Executor(
-            store, run_id, env, credentials, hooks=hooks, options=options
-        ) as executor:
-            with _interrupts(executor.interrupt):
-                return await executor.apply(sendable), executor.interrupted
-
-    outcomes, interrupted = asyncio.run(run())
+    outcomes, interrupted = _execute(
+        store, run_id, env, credentials, options, hooks, lambda e: e.apply(sendable)
+    )
     reason = "an earlier send of it is still pending: run `statesync jobs resume`"
     for change in held:
         hooks.skipped(change, reason)
@@ -314,12 +309,29 @@ def _settle(
     if not unfinished:
         return [], False
 
+    return _execute(store, run_id, env, credentials, options, hooks, lambda e: e.settle(unfinished))
+
+
+def _execute(
+    store: StateStore,
+    run_id: str,
+    env: Environment,
+    credentials: Credentials,
+    options: ApplyOptions | None,
+    hooks: ApplyHooks | None,
+    work: Callable[[Executor], Awaitable[list[Outcome]]],
+) -> tuple[list[Outcome], bool]:
+    """Run ``work`` on an executor in its own event loop, Ctrl-C routed to the executor.
+
+    Returns the outcomes and whether an interrupt came meanwhile.
+    """
+
     async def run() -> tuple[list[Outcome], bool]:
         async with Executor(
             store, run_id, env, credentials, hooks=hooks, options=options
         ) as executor:
             with _interrupts(executor.interrupt):
-                return await executor.settle(unfinished), executor.interrupted
+                return await work(executor), executor.interrupted
 
     return asyncio.run(run())
 
