@@ -77,6 +77,17 @@ class Plan:
     def __post_init__(self) -> None:
         self.counts.update(change.action for change in self.changes)
 
+    def provenance(self) -> dict[str, Any]:
+        """What the plan was made with and against, as every stored or printed form names it."""
+        return {
+            "tool_version": self.tool_version,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "specs_digest": self.specs_digest,
+            "created_at": self.created_at,
+            "targets": list(self.targets),
+        }
+
     @property
     def has_changes(self) -> bool:
         """Whether applying would change anything (releases count: they change the state)."""

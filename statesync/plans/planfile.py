@@ -26,12 +26,7 @@ def save_plan(plan: Plan, path: Path) -> None:
     data = {
         "format": _MAGIC,
         "format_version": PLANFILE_FORMAT,
-        "tool_version": plan.tool_version,
-        "lineage": plan.lineage,
-        "serial": plan.serial,
-        "specs_digest": plan.specs_digest,
-        "created_at": plan.created_at,
-        "targets": list(plan.targets),
+        **plan.provenance(),
         "changes": [_change_out(c) for c in plan.changes],
     }
     write_private(path, json.dumps(data, ensure_ascii=False, sort_keys=True))

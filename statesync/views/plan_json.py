@@ -59,12 +59,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     counts = plan.counts
     return {
         "format_version": FORMAT_VERSION,
-        "tool_version": plan.tool_version,
-        "lineage": plan.lineage,
-        "serial": plan.serial,
-        "specs_digest": plan.specs_digest,
-        "created_at": plan.created_at,
-        "targets": list(plan.targets),
+        **plan.provenance(),
         "has_changes": plan.has_changes,
         "summary": {
             "adopt": counts[Action.ADOPT],
