@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from statesync.emulator.api import emulator_of
 from statesync.emulator.book import Record
-from statesync.emulator.core import SeiError, bad_request
+from statesync.emulator.core import Emulator, bad_request, investor_not_found
 from statesync.emulator.faults import Fault
 from statesync.emulator.jobs import apply_ops
 from statesync.errors import ConfigError, WireError
@@ -80,10 +80,7 @@ async def dump(request: Request) -> dict[str, Any]:
 @router.get("/investors/{external_id}")
 async def show(external_id: str, request: Request) -> dict[str, Any]:
     emulator = emulator_of(request)
-    emulator.settle()
-    record = emulator.book.investors.get(external_id)
-    if record is None:
-        raise SeiError(404, "resource.not.found", f"Investor {external_id!r} not found")
+    record = _record(emulator, external_id)
     return emulator.book.shown(record)
 
 
@@ -106,10 +103,7 @@ async def put(external_id: str, request: Request) -> dict[str, Any]:
 async def touch(external_id: str, request: Request) -> dict[str, Any]:
     """Change some fields behind the client's back: a partial investor, ``??NULL??`` clears."""
     emulator = emulator_of(request)
-    emulator.settle()
-    record = emulator.book.investors.get(external_id)
-    if record is None:
-        raise SeiError(404, "resource.not.found", f"Investor {external_id!r} not found")
+    record = _record(emulator, external_id)
     body = await request.json()
     if not isinstance(body, dict):
         raise bad_request("the body must be a partial investor object")
@@ -126,7 +120,7 @@ async def touch(external_id: str, request: Request) -> dict[str, Any]:
 async def delete(external_id: str, request: Request) -> dict[str, Any]:
     emulator = emulator_of(request)
     if emulator.book.investors.pop(external_id, None) is None:
-        raise SeiError(404, "resource.not.found", f"Investor {external_id!r} not found")
+        raise investor_not_found(external_id)
     return {"deleted": external_id}
 
 
@@ -204,3 +198,12 @@ async def set_behaviour(request: Request) -> JSONResponse:
     for name, value in body.items():
         setattr(emulator.behaviour, name, value)
     return JSONResponse(asdict(emulator.behaviour))
+
+
+def _record(emulator: Emulator, external_id: str) -> Record:
+    """The record as it stands once due jobs have run; SEI's 404 when there is none."""
+    emulator.settle()
+    record = emulator.book.investors.get(external_id)
+    if record is None:
+        raise investor_not_found(external_id)
+    return record

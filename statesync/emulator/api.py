@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from statesync.emulator.book import stamp
-from statesync.emulator.core import Emulator, Received, SeiError, bad_request
+from statesync.emulator.core import Emulator, Received, SeiError, bad_request, investor_not_found
 from statesync.emulator.jobs import Job
 from statesync.errors import WireError
 from statesync.kinds import INVESTOR
@@ -134,7 +134,7 @@ async def patch_investor(external_id: str, request: Request) -> JSONResponse:
         ) from exc
     if external_id not in emulator.book.investors:
         entry.status_code = 404
-        raise SeiError(404, "resource.not.found", f"Investor {external_id!r} not found")
+        raise investor_not_found(external_id)
     return _accept(emulator, request, entry, "patch", external_id, ops)
 
 

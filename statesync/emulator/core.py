@@ -46,6 +46,11 @@ class SeiError(Exception):
         self.headers = headers or {}
 
 
+def investor_not_found(external_id: str) -> SeiError:
+    """SEI's 404 for an externalId it does not hold."""
+    return SeiError(404, "resource.not.found", f"Investor {external_id!r} not found")
+
+
 def bad_request(message: str, field: str | None = None, location: str = "body") -> SeiError:
     """A 400 naming the problem, and the field when there is one."""
     errors = [{"field": field, "location": location, "reason": message}] if field else []
