@@ -132,22 +132,17 @@ class Ledger(Database, ABC):
                 raise StateError(f"cannot redact the target of unknown kind {kind_name!r}")
             target = self.redact(kind, target)
         with self._tx() as conn:
-            change_id = inserted_id(
-                conn.execute(
-                    t.changes.insert().values(
-                        run_id=run_id,
-                        kind=kind_name,
-                        external_id=external_id,
-                        action=action,
-                        patch=patch,
-                        detail=detail,
-                        target=target,
-                        created_at=_now(),
-                    )
-                )
+            return self._insert_change(
+                conn,
+                ChangeStatus.PLANNED,
+                run_id=run_id,
+                kind=kind_name,
+                external_id=external_id,
+                action=action,
+                patch=patch,
+                detail=detail,
+                target=target,
             )
-            self._append_event(conn, change_id, ChangeStatus.PLANNED)
-        return change_id
 
     def set_change_status(self, change_id: int, status: ChangeStatus | str) -> None:
         """Move a change on (planned → intent → sent → completed | failed | unknown)."""
@@ -349,6 +344,15 @@ class Ledger(Database, ABC):
             )
             for row in rows
         ]
+
+    @classmethod
+    def _insert_change(cls, conn: Connection, status: ChangeStatus, **values: Any) -> int:
+        """A change row and its first status, in the caller's transaction."""
+        change_id = inserted_id(
+            conn.execute(t.changes.insert().values(created_at=_now(), **values))
+        )
+        cls._append_event(conn, change_id, status)
+        return change_id
 
     @staticmethod
     def _append_event(conn: Connection, change_id: int, status: ChangeStatus) -> None:

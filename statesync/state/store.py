@@ -17,7 +17,6 @@ from statesync.errors import StateError
 from statesync.kinds import Document, ResourceKind, digest
 from statesync.state import schema as t
 from statesync.state import secrets
-from statesync.state.db import inserted_id
 from statesync.state.ledger import Ledger
 from statesync.state.lock import locker_for
 from statesync.state.migrate import migrate
@@ -129,7 +128,6 @@ class StateStore(Ledger):
 
     def remove_resource(self, kind_name: str, external_id: str, run_id: str) -> None:
         """Stop managing a resource (SEI keeps it); the ledger records it as a ``release``."""
-        now = datetime.now(UTC)
         with self._tx() as conn:
             deleted = conn.execute(
                 t.resources.delete().where(
@@ -138,22 +136,14 @@ class StateStore(Ledger):
             )
             if deleted.rowcount != 1:
                 raise StateError(f"the state holds no {kind_name} {external_id!r}")
-            change_id = inserted_id(
-                conn.execute(
-                    t.changes.insert().values(
-                        run_id=run_id,
-                        kind=kind_name,
-                        external_id=external_id,
-                        action=RELEASE,
-                        patch=[],
-                        created_at=now,
-                    )
-                )
-            )
-            conn.execute(
-                t.change_events.insert().values(
-                    change_id=change_id, status=ChangeStatus.COMPLETED.value, at=now
-                )
+            self._insert_change(
+                conn,
+                ChangeStatus.COMPLETED,
+                run_id=run_id,
+                kind=kind_name,
+                external_id=external_id,
+                action=RELEASE,
+                patch=[],
             )
             _bump_serial(conn)
 
