@@ -2,10 +2,11 @@
 
 Only managed fields count: a field the spec omits never appears in a patch; a field the spec
 sets to null yields a removal when the last known document has it. Comparison is narrowed
-before deepdiff sees it: a resource whose merged document has the stored digest is unchanged,
-and of a changed one only the top-level fields and groups whose canonical forms differ are
-compared. Every patch is checked with jsonpatch: applied to the last known document it must
-give the target, or planning stops (an engine bug must never reach SEI).
+before deepdiff sees it: a resource whose merged document has the stored digest is unchanged
+(the planner checks that first), and of a changed one the walk descends only into the groups
+and addresses that differ, so deepdiff compares the smallest container holding a difference
+(one address, not the investor). Every patch is checked with jsonpatch: applied to the last
+known document it must give the target, or planning stops (an engine bug must never reach SEI).
 """
 
 from __future__ import annotations
