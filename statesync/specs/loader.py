@@ -94,7 +94,8 @@ def load_specs(root: Path | str, kinds: Mapping[str, ResourceKind] = KINDS) -> S
         data = path.read_bytes()
         hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         try:
-            text = data.decode("utf-8")
+            # utf-8-sig: editors on Windows save a byte order mark, which is no part of a key.
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             problems.append(Diagnostic(name, 1, 1, "", f"not UTF-8 text ({exc.reason})"))
             continue

@@ -193,3 +193,8 @@ def test_a_null_group_manages_every_field_of_it_as_empty() -> None:
 def test_a_minimal_spec_manages_nothing_but_its_key() -> None:
     [spec], _ = load_text(_investor("INV-1"), "a.yaml")
     assert (spec.key, spec.document) == ("INV-1", {})
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_key(in_tmp: Path) -> None:
+    (in_tmp / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + _investor("INV-1").encode())
+    assert [s.key for s in load_specs(in_tmp).specs] == ["INV-1"]
