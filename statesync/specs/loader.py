@@ -91,7 +91,11 @@ def load_specs(root: Path | str, kinds: Mapping[str, ResourceKind] = KINDS) -> S
             if path == base
             else os.path.normpath(os.path.join(shown, os.path.relpath(path, base)))
         )
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Diagnostic(name, 1, 1, "", f"cannot read the file ({exc.strerror})"))
+            continue
         hasher.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         try:
             # utf-8-sig: editors on Windows save a byte order mark, which is no part of a key.

@@ -198,3 +198,24 @@ def test_a_minimal_spec_manages_nothing_but_its_key() -> None:
 def test_a_byte_order_mark_is_no_part_of_the_first_key(in_tmp: Path) -> None:
     (in_tmp / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + _investor("INV-1").encode())
     assert [s.key for s in load_specs(in_tmp).specs] == ["INV-1"]
+
+
+def test_an_unreadable_file_is_a_diagnostic_and_the_others_are_still_read(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = _write(in_tmp, "locked.yaml", _investor("INV-1"))
+    _write(in_tmp, "open.yaml", _investor("INV-2", "name: 3\n"))
+    read_bytes = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:  # chmod 000 does not stop root, who may run the suite
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(SpecError) as caught:
+        load_specs(in_tmp)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "locked.yaml:1:1: error: cannot read the file (Permission denied)",
+        "open.yaml:4:7: error: name: expected a mapping of fields, got a number",
+    ]
