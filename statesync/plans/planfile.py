@@ -29,7 +29,10 @@ def save_plan(plan: Plan, path: Path) -> None:
         **plan.provenance(),
         "changes": [_change_out(c) for c in plan.changes],
     }
-    write_private(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
+    try:
+        write_private(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot save the plan ({exc.strerror})") from None
 
 
 def load_plan(path: Path) -> Plan:

@@ -148,6 +148,14 @@ def test_a_saved_plan_is_private_and_shows_as_the_plan_did(url: str, tmp_path: P
     assert [p.name for p in tmp_path.iterdir() if "release.plan" in p.name] == ["release.plan"]
 
 
+def test_a_plan_that_cannot_be_saved_is_an_error_not_a_traceback(url: str, tmp_path: Path) -> None:
+    out = tmp_path / "no-such-dir" / "release.plan"
+    result = run("plan", "specs", "--state", url, "--out", str(out))
+    assert result.exit_code == 1
+    assert f"Error: {out}: cannot save the plan (No such file or directory)" in result.stderr
+    assert not out.parent.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [
