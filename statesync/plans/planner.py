@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from statesync import __version__
+from statesync.errors import PlanError
 from statesync.kinds import KINDS, Document, ResourceKind, digest
 from statesync.plans import diff
 from statesync.plans.action import Action
@@ -39,11 +40,22 @@ def make_plan(
 ) -> Plan:
     """Plan every resource of every kind: adopt, update, release or leave alone.
 
-    ``known`` maps kind name → key → stored resource; ``targets`` narrows the plan to those keys;
+    ``known`` maps kind name → key → stored resource; ``targets`` narrows the plan to those keys
+    (a key neither declared nor stored is a :class:`PlanError`);
     ``failures`` looks up how the last attempt at a resource ended; asked only for changes that
     send, it marks retries so reviewers see one rather than a new change.
     """
     wanted = set(targets)
+    unknown = wanted.difference(
+        *(
+            specs.by_key(kind.name).keys() | known.get(kind.name, {}).keys()
+            for kind in KINDS.values()
+        )
+    )
+    if unknown:
+        # A mistyped target would otherwise plan nothing and report "No changes".
+        names = ", ".join(repr(key) for key in sorted(unknown))
+        raise PlanError(f"--target {names}: neither in the specs nor in the state")
     changes: list[Change] = []
     for kind in KINDS.values():
         declared = specs.by_key(kind.name)

@@ -258,6 +258,13 @@ def test_targets_narrow_the_plan(tmp_path: Path) -> None:
     assert [(c.key, c.action) for c in released.changes] == [("INV-9", Action.RELEASE)]
 
 
+def test_a_target_neither_declared_nor_stored_is_an_error(tmp_path: Path) -> None:
+    specs = spec_set(tmp_path / "specs", [{"externalId": "INV-1"}])
+    known = {"Investor": {"INV-9": held(document({"externalId": "INV-9"}))}}
+    with pytest.raises(PlanError, match=r"--target 'INV-7', 'inv-1': neither in the specs"):
+        make_plan(specs, known, redact, lineage="L", serial=0, targets=["inv-1", "INV-9", "INV-7"])
+
+
 def test_previous_failures_are_asked_only_for_changes_that_send(tmp_path: Path) -> None:
     specs = spec_set(tmp_path / "specs", [{"externalId": "A", "active": True}, {"externalId": "B"}])
     known = {"Investor": {"B": held(document({"externalId": "B"})), "C": held({})}}
