@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from statesync.apply import ApplyHooks, ApplyOptions, Executor, Outcome
-from statesync.errors import StaleStateError
+from statesync.errors import PlanError, StaleStateError
 from statesync.kinds import KINDS
 from statesync.masking import mask_patch
 from statesync.plans import Failure, Plan, load_plan, make_plan
@@ -199,6 +199,12 @@ def apply(
     sent twice. Then the plan is made (or the saved one checked against the state), shown to
     ``confirm``, and executed; every request, job status and outcome goes to the ledger.
     """
+    if plan_file is not None and targets:
+        # A saved plan is applied exactly as reviewed; narrowing it here would be ignored.
+        raise PlanError(
+            "--target cannot be used with a saved plan, which applies exactly the changes it "
+            "holds: make a targeted plan with `statesync plan --target ID --out FILE`"
+        )
     env = env or environment()
     credentials = credentials or Credentials.from_env(env)
     hooks = hooks or ApplyHooks()
