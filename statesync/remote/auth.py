@@ -40,7 +40,8 @@ class TokenCache:
     """Hands out a valid bearer token, fetching a new one only when needed (one fetch at a time).
 
     ``fetch`` performs the token request and returns ``(access_token, expires_in)``; the client
-    supplies it so the request goes through its retries and request records.
+    supplies it so the request goes through its retries and request records. Callers that were
+    waiting while a fetch failed get its error rather than each running every retry again.
     """
 
     def __init__(
@@ -55,13 +56,23 @@ class TokenCache:
         self._clock = clock
         self._token: Token | None = None
         self._lock = asyncio.Lock()
+        self._failures = 0
+        self._failure: BaseException | None = None
 
     async def get(self) -> str:
         """A token that SEI will accept for a while yet."""
+        failures = self._failures
         async with self._lock:
+            if self._failures != failures and self._failure is not None:
+                raise self._failure
             now = self._clock()
             if self._token is None or not self._token.usable(now, self._renew_margin):
-                value, expires_in = await self._fetch()
+                try:
+                    value, expires_in = await self._fetch()
+                except Exception as exc:
+                    self._failures += 1
+                    self._failure = exc
+                    raise
                 now = self._clock()
                 self._token = Token(value, expires_at=now + expires_in, last_used=now)
             self._token.last_used = now

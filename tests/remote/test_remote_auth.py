@@ -83,3 +83,24 @@ def test_public_surface() -> None:
         "select_environment",
         "to_wire",
     }
+
+
+def test_callers_waiting_on_a_failed_fetch_get_its_error_without_fetching_again() -> None:
+    clock, attempts = Clock(), []
+
+    async def fetch() -> tuple[str, float]:
+        attempts.append(len(attempts))
+        await asyncio.sleep(0.01)
+        raise ConnectionError("SEI is down")
+
+    cache = TokenCache(fetch, renew_margin=60.0, clock=clock)
+
+    async def scenario() -> list[BaseException | str]:
+        waiting = await asyncio.gather(*(cache.get() for _ in range(8)), return_exceptions=True)
+        return [*waiting, *await asyncio.gather(cache.get(), return_exceptions=True)]
+
+    outcomes = asyncio.run(scenario())
+
+    assert all(isinstance(o, ConnectionError) for o in outcomes)
+    # One fetch for the eight that asked together; a caller coming later tries again.
+    assert attempts == [0, 1]
