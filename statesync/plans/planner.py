@@ -56,6 +56,12 @@ def make_plan(
         # A mistyped target would otherwise plan nothing and report "No changes".
         names = ", ".join(repr(key) for key in sorted(unknown))
         raise PlanError(f"--target {names}: neither in the specs nor in the state")
+    if specs.files == 0 and not wanted and any(known.values()):
+        # Terraform's rule: an empty or mistyped directory must not release every resource.
+        raise PlanError(
+            f"no spec files under {specs.root}: planning would release every resource in the "
+            "state; check the directory, or stop managing them with `statesync state rm`"
+        )
     changes: list[Change] = []
     for kind in KINDS.values():
         declared = specs.by_key(kind.name)

@@ -12,6 +12,7 @@ from statesync.errors import PlanError
 from statesync.kinds import INVESTOR
 from statesync.plans import Action, Change, diff, make_plan, plan_resource
 from statesync.plans.change import Op
+from statesync.specs import load_specs
 
 from .support import Held, document, held, redact, spec_set
 
@@ -263,6 +264,18 @@ def test_a_target_neither_declared_nor_stored_is_an_error(tmp_path: Path) -> Non
     known = {"Investor": {"INV-9": held(document({"externalId": "INV-9"}))}}
     with pytest.raises(PlanError, match=r"--target 'INV-7', 'inv-1': neither in the specs"):
         make_plan(specs, known, redact, lineage="L", serial=0, targets=["inv-1", "INV-9", "INV-7"])
+
+
+def test_a_specs_directory_without_spec_files_does_not_release_the_state(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    specs = load_specs(tmp_path / "specs")
+    known = {"Investor": {"INV-9": held(document({"externalId": "INV-9"}))}}
+    with pytest.raises(PlanError, match=r"no spec files under .*specs: planning would release"):
+        make_plan(specs, known, redact, lineage="L", serial=0)
+    assert make_plan(specs, {}, redact, lineage="L", serial=0).summary().startswith("No changes")
+    # Naming the resource is explicit enough: that release is planned.
+    released = make_plan(specs, known, redact, lineage="L", serial=0, targets=["INV-9"])
+    assert [(c.key, c.action) for c in released.changes] == [("INV-9", Action.RELEASE)]
 
 
 def test_previous_failures_are_asked_only_for_changes_that_send(tmp_path: Path) -> None:
