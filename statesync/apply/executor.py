@@ -237,7 +237,8 @@ class Executor:
 
         SEI has no idempotency key, so this is the only proof that a send landed. If the values
         never show up within ``confirm_wait``, the send is taken as never delivered: the change
-        fails here and the next plan sends it again.
+        fails here and the next plan sends it again. If SEI's record cannot be read at all, the
+        change stays unknown for ``statesync jobs resume`` to confirm: it is not sent again.
         """
         self._change_id.set(change_id)
         kind = KINDS[change.kind]
@@ -246,16 +247,27 @@ class Executor:
         deadline = time.monotonic() + self.options.confirm_wait
         delay = self.client.env.job_poll_initial
         while True:
+            unreadable: str | None = None
             try:
                 live = await self.client.get_investor(change.key, kind)
             except NotFoundError:
                 live = None
+            except RemoteError as exc:
+                live, unreadable = None, str(exc)
             if live is not None and _holds(self.store.redact(kind, live), wanted):
                 self.store.put_resource(kind, change.key, target, self.run_id)
                 self.store.set_change_status(change_id, ChangeStatus.COMPLETED)
                 self.hooks.completed(change)
                 return self._outcome(change, ChangeStatus.COMPLETED)
             now = time.monotonic()
+            if now >= deadline and unreadable is not None:
+                message = (
+                    f"the send's answer was lost and SEI's record could not be read "
+                    f"({unreadable}); `statesync jobs resume` confirms it"
+                )
+                self.store.set_change_status(change_id, ChangeStatus.UNKNOWN)
+                self.hooks.unknown(change, message)
+                return self._outcome(change, ChangeStatus.UNKNOWN, None, (message,))
             if now >= deadline:
                 message = (
                     "the send's answer was lost and SEI does not hold its values: not delivered"

@@ -1,4 +1,5 @@
-"""Apply as an adversarial user runs it: flags that must not be ignored, SEI unreachable."""
+"""Apply as an adversarial user runs it: flags that must not be ignored, SEI unreachable or
+unreadable while an answer is confirmed."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from statesync import api
+from statesync.apply import ApplyOptions
 from statesync.cli import main
 from statesync.emulator.process import RunningEmulator, free_port
 from statesync.remote.config import Environment
-from statesync.state import open_state
+from statesync.state import ChangeStatus, open_state
 from statesync.state import schema as t
 
-from .support import body, write_config, write_specs
+from .support import (
+    accepted_counts,
+    body,
+    mismatches,
+    unfinished,
+    write_config,
+    write_specs,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +81,34 @@ def test_sei_unreachable_fails_every_change_after_one_round_of_token_retries(
         assert store.resources("Investor") == {}
         assert all(e.job_key is None for e in store.history())
         assert [r.outcome for r in store.runs()] == ["incomplete"]
+
+
+def test_a_lost_answer_sei_cannot_be_read_for_stays_unknown_and_the_others_complete(
+    emulator: RunningEmulator, emulator_env: Environment, state_url: str, specs: Path
+) -> None:
+    write_specs(specs, [body("INV-1001"), body("INV-1002")])
+    # SEI takes INV-1001's PATCH but answers after the client gave up; every read then fails.
+    emulator.admin.fault(
+        "hang", seconds=1.0, process=True, method="PATCH", path="/v1/investors/INV-1001"
+    )
+    emulator.admin.fault("status", status=503, count=10_000, method="GET", path="/v1/investors")
+    env = replace(emulator_env, read_timeout=0.3, max_attempts=2)
+
+    result = api.apply(specs, state_url=state_url, env=env, options=ApplyOptions(confirm_wait=0.3))
+
+    assert {o.key: o.status for o in result.outcomes} == {
+        "INV-1001": "unknown",
+        "INV-1002": "completed",
+    }
+    (lost,) = [o for o in result.outcomes if o.key == "INV-1001"]
+    assert "could not be read" in lost.messages[0] and "jobs resume" in lost.messages[0]
+    assert unfinished(state_url) == [("INV-1001", ChangeStatus.UNKNOWN)]
+    with open_state(state_url) as store:
+        assert [r.outcome for r in store.runs()] == ["incomplete"]
+
+    emulator.admin.clear_faults()
+    resumed = api.resume_jobs(state_url=state_url, env=env, options=ApplyOptions(confirm_wait=5.0))
+
+    assert [(o.key, o.status) for o in resumed.settled] == [("INV-1001", "completed")]
+    assert accepted_counts(emulator) == {"INV-1001": 1, "INV-1002": 1}
+    assert mismatches(emulator, specs) == {}
