@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from statesync.errors import StateError
 
@@ -55,7 +55,13 @@ def make_engine(url: sa.URL) -> Engine:
     write (which SQLite resolves by failing one of them); the second one waits instead.
     """
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url)
+        try:
+            return sa.create_engine(url)
+        except (NoSuchModuleError, ImportError) as exc:
+            shown = url.render_as_string(hide_password=True)
+            raise StateError(
+                f"cannot use the state URL {shown}: the state runs on SQLite or PostgreSQL ({exc})"
+            ) from None
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
 
     @sa.event.listens_for(engine, "connect")

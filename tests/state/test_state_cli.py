@@ -141,3 +141,14 @@ def test_every_state_command_has_help() -> None:
         assert code == 0 and "--state URL" in output
     code, output = run("force-unlock", "--help")
     assert code == 0 and "crashed" in output
+
+
+@pytest.mark.parametrize("state_url", ["nope://", "mysql://alice:hunter2@db/state"])
+def test_a_state_url_of_an_unsupported_database_is_an_error_not_a_traceback(
+    state_url: str,
+) -> None:
+    result = CliRunner().invoke(main, ["state", "list", "--state", state_url])
+    assert result.exit_code == 1, result.output
+    assert "Error: cannot use the state URL" in result.output
+    assert "the state runs on SQLite or PostgreSQL" in result.output
+    assert "hunter2" not in result.output
