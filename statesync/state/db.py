@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +23,10 @@ def normalise_url(url: str) -> sa.URL:
     """Parse a state URL; plain ``postgresql://`` means psycopg 3, the driver statesync ships."""
     try:
         parsed = sa.make_url(url)
-    except ArgumentError as exc:
-        raise StateError(f"not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
+        # The URL may carry a password; the message must not.
+        shown = re.sub(r":[^:/@]*@", ":***@", url)
+        raise StateError(f"not a database URL: {shown!r}") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed

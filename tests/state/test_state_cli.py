@@ -152,3 +152,16 @@ def test_a_state_url_of_an_unsupported_database_is_an_error_not_a_traceback(
     assert "Error: cannot use the state URL" in result.output
     assert "the state runs on SQLite or PostgreSQL" in result.output
     assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("state_url", "shown"),
+    [
+        ("alice:hunter2@db/state", "alice:***@db/state"),
+        ("postgresql://alice:hunter2@db:port/state", "postgresql://alice:***@db:port/state"),
+    ],
+)
+def test_a_malformed_state_url_is_an_error_without_its_password(state_url: str, shown: str) -> None:
+    result = CliRunner().invoke(main, ["state", "list", "--state", state_url])
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: not a database URL: {shown!r}\n"
