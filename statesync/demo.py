@@ -47,7 +47,14 @@ def run_demo(
         first = api.plan(specs_dir, state_url=state_url)
         console.print(render_text(first))
         console.rule("[bold]2. statesync apply --auto-approve")
-        result = api.apply(specs_dir, state_url=state_url, env=env, hooks=hooks)
+        # The emulator's own credentials: any SEI ones in the environment are not for it.
+        result = api.apply(
+            specs_dir,
+            state_url=state_url,
+            env=env,
+            credentials=emulator.credentials,
+            hooks=hooks,
+        )
         outcomes = [*result.settled, *result.outcomes]
         if outcomes:
             console.print(summary_table([o for o in outcomes if o.status != "skipped"]))

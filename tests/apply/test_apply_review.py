@@ -3,22 +3,27 @@ unreadable while an answer is confirmed."""
 
 from __future__ import annotations
 
+import io
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from rich.console import Console
 
 from statesync import api
-from statesync.apply import ApplyOptions
+from statesync.apply import ApplyHooks, ApplyOptions
 from statesync.cli import main
+from statesync.demo import run_demo
 from statesync.emulator.process import RunningEmulator, free_port
 from statesync.remote.config import Environment
 from statesync.state import ChangeStatus, open_state
 from statesync.state import schema as t
 
 from .support import (
+    REPO,
     accepted_counts,
     body,
     mismatches,
@@ -112,3 +117,18 @@ def test_a_lost_answer_sei_cannot_be_read_for_stays_unknown_and_the_others_compl
     assert [(o.key, o.status) for o in resumed.settled] == [("INV-1001", "completed")]
     assert accepted_counts(emulator) == {"INV-1001": 1, "INV-1002": 1}
     assert mismatches(emulator, specs) == {}
+
+
+def test_the_demo_uses_the_emulators_credentials_not_those_set_for_sei(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STATESYNC_APP_KEY", "an-sei-app-key")
+    monkeypatch.setenv("STATESYNC_APP_SECRET", "an-sei-app-secret")
+    console = Console(file=io.StringIO(), width=120)
+
+    ok = run_demo(console, ApplyHooks(), job_delay_ms=0)
+
+    assert ok, console.file.getvalue()
+    assert "No changes. Investor records match the specs." in console.file.getvalue()
