@@ -14,6 +14,7 @@ from typing import Any
 from statesync import __version__
 from statesync.errors import PlanError
 from statesync.files import write_private
+from statesync.kinds import KINDS
 from statesync.plans.action import Action
 from statesync.plans.change import Change, Failure, FieldChange, Plan
 
@@ -53,6 +54,8 @@ def load_plan(path: Path) -> Plan:
             f"{PLANFILE_FORMAT}): make the plan again with this version"
         )
     try:
+        if not isinstance(data["changes"], list):
+            raise TypeError("changes is not a list")
         return Plan(
             changes=tuple(_change_in(c) for c in data["changes"]),
             lineage=data["lineage"],
@@ -85,7 +88,26 @@ def _change_out(change: Change) -> dict[str, Any]:
     }
 
 
-def _change_in(data: dict[str, Any]) -> Change:
+def _change_in(data: Any) -> Change:
+    # Shapes are checked here, not where the views and apply first trip over them; no message
+    # quotes the file, which holds plain tax ids.
+    if not isinstance(data, dict) or data.get("kind") not in KINDS:
+        raise ValueError("a change that is not a mapping of a known kind")
+    if not isinstance(data["key"], str) or not isinstance(data["source"], (str, type(None))):
+        raise TypeError(f"{data['kind']} change with a key or source that is not text")
+    patch, fields, target = data["patch"], data["fields"], data["target"]
+    if not (
+        isinstance(patch, list)
+        and all(isinstance(op, dict) and _text(op, "op") and _text(op, "path") for op in patch)
+    ):
+        raise TypeError(f"{data['kind']} {data['key']}: patch is not a list of RFC 6902 ops")
+    if not (
+        isinstance(fields, list)
+        and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) for f in fields)
+    ):
+        raise TypeError(f"{data['kind']} {data['key']}: fields are not [path, before, after]")
+    if not isinstance(target, (dict, type(None))):
+        raise TypeError(f"{data['kind']} {data['key']}: target is not a document")
     failure = data.get("previous_failure")
     return Change(
         kind=data["kind"],
@@ -97,3 +119,7 @@ def _change_in(data: dict[str, Any]) -> Change:
         source=data["source"],
         previous_failure=Failure(failure[0], tuple(failure[1])) if failure else None,
     )
+
+
+def _text(op: dict[str, Any], name: str) -> bool:
+    return isinstance(op.get(name), str)

@@ -90,6 +90,8 @@ def saved(plan: Plan, path: Path, **changes: Any) -> Path:
         ({"changes": None}, "damaged plan file"),
         ({"serial": "seven"}, "damaged plan file"),
         ({"changes": [{"kind": "Investor", "key": "X", "action": "explode"}]}, "damaged"),
+        ({"changes": {"kind": "Investor"}}, "damaged plan file"),
+        ({"changes": ["Investor"]}, "damaged plan file"),
     ],
 )
 def test_a_foreign_or_damaged_plan_is_refused(
@@ -98,6 +100,32 @@ def test_a_foreign_or_damaged_plan_is_refused(
     path = saved(plan, tmp_path / "bad.plan", **changes)
     with pytest.raises(PlanError, match=re.escape(says)):
         load_plan(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("kind", "Nope", "not a mapping of a known kind"),
+        ("key", 7, "key or source that is not text"),
+        ("patch", [{"op": "replace"}], "patch is not a list of RFC 6902 ops"),
+        ("patch", "replace", "patch is not a list of RFC 6902 ops"),
+        ("fields", [[5, None, "x"]], "fields are not [path, before, after]"),
+        ("fields", [["/x", None]], "fields are not [path, before, after]"),
+        ("target", ["x"], "target is not a document"),
+    ],
+)
+def test_a_change_of_the_wrong_shape_is_refused_when_read(
+    plan: Plan, tmp_path: Path, field: str, value: object, says: str
+) -> None:
+    """Not later, where a view or apply would trip over it with a traceback."""
+    path = tmp_path / "bad.plan"
+    save_plan(plan, path)
+    data = json.loads(path.read_text())
+    data["changes"][0][field] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanError, match=re.escape(says)) as caught:
+        load_plan(path)
+    assert "damaged plan file" in str(caught.value)
 
 
 def test_a_patch_release_of_the_same_minor_version_is_accepted(plan: Plan, tmp_path: Path) -> None:
