@@ -141,7 +141,8 @@ def _validate(
     """One document → a Spec, or its problems as (path, message, points-at-key)."""
     if not isinstance(raw, dict):
         return None, [((), f"a spec document must be a mapping, not {_yaml_type(raw)}", False)]
-    issues: list[tuple[tuple[str | int, ...], str, bool]] = []
+    # Checked before pydantic, which reports such keys at a mangled path ('None', True as 1).
+    issues = _non_text_keys(raw, ())
     version, kind_name = raw.get("apiVersion"), raw.get("kind")
     kind = kinds.get(kind_name) if isinstance(kind_name, str) else None
     if kind_name is None:
@@ -168,6 +169,27 @@ def _validate(
     if cross:
         return None, cross
     return Spec(kind, kind.key_of(resource), resource, kind.document_from(body), "", 0), []
+
+
+def _non_text_keys(
+    node: Any, path: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], str, bool]]:
+    """Mapping keys YAML does not read as strings (``1:``, ``null:``, ``true:``), where written."""
+    found: list[tuple[tuple[str | int, ...], str, bool]] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(_non_text_keys(item, (*path, index)))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                found.extend(_non_text_keys(value, (*path, key)))
+            elif key is None or isinstance(key, (bool, int, float)):
+                written = _as_yaml(key)  # as YAML spells it, so the key's node is found
+                message = f"a field name must be text, but YAML reads this as {_yaml_type(key)}"
+                found.append(((*path, written), f"{message}: quote it", True))
+            else:
+                found.append((path, "a field name must be text, not a list or mapping", False))
+    return found
 
 
 def _explain(

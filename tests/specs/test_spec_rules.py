@@ -155,6 +155,19 @@ CASES: dict[str, Case] = {
         "address:\n  - city: Hartford\n", 5, 5, "address[0].type", ("'type' is required",)
     ),
     "key with a slash": Case("", 3, 13, "externalId", ("pattern",)),
+    "a field name YAML reads as a number": Case(
+        "name:\n  1: Jane\n", 5, 3, "name.1", ("field name must be text", "a number", 'as "1"')
+    ),
+    "a field name YAML reads as null": Case(
+        "null: x\n", 4, 1, "null", ("field name must be text", "reads this as null")
+    ),
+    "a field name YAML reads as a boolean": Case(
+        "address:\n  - type: Legal\n    true: x\n",
+        6,
+        5,
+        "address[Legal].true",
+        ("field name must be text", "a boolean"),
+    ),
 }
 
 
