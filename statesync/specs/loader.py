@@ -261,6 +261,9 @@ def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> 
     if kind in ("string_too_long", "too_long") and isinstance(value, str):
         limit = error["ctx"]["max_length"]
         return f"{len(value)} characters is longer than the {limit} the API allows", False
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        # Only keys have a pattern: they end up in the API's URL paths and JSON pointers.
+        return f"{value!r} cannot be a key: no spaces, '/', '?', '#' or '%'", False
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"expected a mapping of fields, got {_yaml_type(value)}", False
     if kind == "list_type":

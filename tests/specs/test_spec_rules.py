@@ -154,7 +154,7 @@ CASES: dict[str, Case] = {
     "address without a type": Case(
         "address:\n  - city: Hartford\n", 5, 5, "address[0].type", ("'type' is required",)
     ),
-    "key with a slash": Case("", 3, 13, "externalId", ("pattern",)),
+    "key with a slash": Case("", 3, 13, "externalId", ("'INV/1' cannot be a key",)),
     "a field name YAML reads as a number": Case(
         "name:\n  1: Jane\n", 5, 3, "name.1", ("field name must be text", "a number", 'as "1"')
     ),
@@ -167,6 +167,13 @@ CASES: dict[str, Case] = {
         5,
         "address[Legal].true",
         ("field name must be text", "a boolean"),
+    ),
+    "an address type that cannot be a key": Case(
+        "address:\n  - type: Legal Address\n",
+        5,
+        11,
+        "address[Legal Address].type",
+        ("'Legal Address' cannot be a key: no spaces, '/'",),
     ),
 }
 
