@@ -260,6 +260,14 @@ class Executor:
                 self.hooks.completed(change)
                 return self._outcome(change, ChangeStatus.COMPLETED)
             now = time.monotonic()
+            if now >= self._stop_deadline:
+                message = (
+                    "interrupted before the send's lost answer could be confirmed; "
+                    "`statesync jobs resume` confirms it"
+                )
+                self.store.set_change_status(change_id, ChangeStatus.UNKNOWN)
+                self.hooks.unknown(change, message)
+                return self._outcome(change, ChangeStatus.UNKNOWN, None, (message,))
             if now >= deadline and unreadable is not None:
                 message = (
                     f"the send's answer was lost and SEI's record could not be read "
@@ -275,7 +283,7 @@ class Executor:
                 self.store.set_change_status(change_id, ChangeStatus.FAILED)
                 self.hooks.failed(change, [message])
                 return self._outcome(change, ChangeStatus.FAILED, None, (message,))
-            await asyncio.sleep(max(0.0, min(delay, deadline - now)))
+            await asyncio.sleep(max(0.0, min(delay, deadline - now, self._stop_deadline - now)))
             delay = min(delay * 2, self.client.env.job_poll_max)
 
     @staticmethod

@@ -150,5 +150,6 @@ def resume(
         lock_timeout=lock_timeout,
     )
     if not result.settled:
-        console.print("No unfinished jobs.")
+        console.print("No unfinished jobs: nothing to follow.")
+        return
     sys.exit(report(console, result))
