@@ -16,6 +16,7 @@ import yaml
 import yaml_rs
 
 _ERROR_AT = re.compile(r"line (\d+), column (\d+)")
+_INVALID_TAG = re.compile(r"Invalid tag: '(.+)'$")
 _DOC_START = re.compile(r"^---(?:[ \t]|$)", re.MULTILINE)
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -57,6 +58,13 @@ def _locate_problem(text: str, message: str) -> YamlProblem:
     if found:
         detail = message.strip().splitlines()[-1].strip()
         return YamlProblem(int(found.group(1)), int(found.group(2)), f"invalid YAML: {detail}")
+    tag = _INVALID_TAG.match(first)
+    at = text.find(tag.group(1)) if tag else -1
+    if tag and at >= 0:
+        # yaml-rs names the tag but not where it is: the first place it is written.
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        return YamlProblem(line, column, f"unsupported YAML tag {tag.group(1)}: remove it")
     if first.startswith("duplicate mapping key"):
         for line, column, key, first_line in _duplicate_keys(text):
             return YamlProblem(line, column, f"duplicate key {key!r} (first at line {first_line})")

@@ -265,6 +265,12 @@ def test_malformed_yaml_names_the_place(text: str, line: int) -> None:
     assert found.field == ""
 
 
+def test_an_unsupported_tag_names_the_place_it_is_written() -> None:
+    found = _only(HEAD + "name:\n  fullName: Jane\ndob: !!timestamp 1975-04-17\n")
+    assert (found.line, found.column) == (6, 6)
+    assert found.message == "unsupported YAML tag !!timestamp: remove it"
+
+
 @pytest.mark.parametrize(
     ("text", "line", "column", "field", "says"),
     [
