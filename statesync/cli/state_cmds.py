@@ -134,6 +134,11 @@ def history(external_id: str | None, output: str, state_url: str | None) -> None
     if output == "json":
         click.echo(json.dumps([entry.to_json() for entry in entries], indent=2))
         return
+    if not entries:
+        # A bare header would not tell a mistyped id from one never applied; both say so.
+        subject = f"to {external_id} " if external_id else ""
+        click.echo(f"No change {subject}has reached SEI (the ledger holds none).", err=True)
+        return
     _table(
         ["WHEN (UTC)", "EXTERNAL ID", "ACTION", "OUTCOME", "RUN", "COMMIT", "USER", "CHANGES"],
         [

@@ -122,6 +122,13 @@ def test_history_text_and_json(seeded: str) -> None:
     assert json.loads(output) == []
 
 
+def test_history_of_an_investor_without_one_says_so(seeded: str) -> None:
+    result = CliRunner().invoke(main, ["history", "INV-2", "--state", seeded])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == "No change to INV-2 has reached SEI (the ledger holds none).\n"
+
+
 def test_force_unlock_releases_the_lock(url: str) -> None:
     with open_state(url) as holder:
         lock = holder.lock("apply")
