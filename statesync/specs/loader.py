@@ -63,16 +63,35 @@ class SpecSet:
 
 
 def discover(root: Path) -> list[Path]:
-    """Spec files under ``root``, in a stable order; hidden directories are skipped."""
+    """Spec files under ``root``, in a stable order; hidden directories are skipped.
+
+    A directory that cannot be read raises :class:`SpecError`: its specs must not go missing
+    silently, which would plan their release.
+    """
+    files, problems = _walk(root)
+    if problems:
+        raise SpecError(problems)
+    return files
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
     if root.is_file():
-        return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix in SPEC_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+        return [root], []
+    problems: list[Diagnostic] = []
+
+    def unreadable(exc: OSError) -> None:
+        name = _display(Path(exc.filename)) if exc.filename else _display(root)
+        problems.append(Diagnostic(name, 0, 0, "", f"cannot read the directory ({exc.strerror})"))
+
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root, onerror=unreadable, followlinks=True):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        found.extend(
+            path
+            for path in (Path(directory, n) for n in names)
+            if path.suffix in SPEC_SUFFIXES and not path.name.startswith(".") and path.is_file()
+        )
+    return sorted(found), problems
 
 
 def load_specs(root: Path | str, kinds: Mapping[str, ResourceKind] = KINDS) -> SpecSet:
@@ -80,10 +99,9 @@ def load_specs(root: Path | str, kinds: Mapping[str, ResourceKind] = KINDS) -> S
     base = Path(root)
     if not base.exists():
         raise SpecError([Diagnostic(str(base), 0, 0, "", "no such specs directory or file")])
-    files = discover(base)
+    files, problems = _walk(base)
     hasher = hashlib.sha256()
     specs: list[Spec] = []
-    problems: list[Diagnostic] = []
     shown = _display(base)
     for path in files:
         name = (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +34,8 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_discovery_is_recursive_sorted_and_skips_hidden_directories(tmp_path: Path) -> None:
-    for relative in ("b.yaml", "a/deep/c.yml", "a/x.yaml", ".git/d.yaml", "a/.cache/e.yaml"):
+    hidden = (".git/d.yaml", "a/.cache/e.yaml", "a/.f.yaml")
+    for relative in ("b.yaml", "a/deep/c.yml", "a/x.yaml", *hidden):
         _write(tmp_path, relative, _investor("X"))
     for relative in ("notes.txt", "a/README.md", "f.yaml.bak"):
         _write(tmp_path, relative, "not a spec")
@@ -219,3 +222,25 @@ def test_an_unreadable_file_is_a_diagnostic_and_the_others_are_still_read(
         "locked.yaml:1:1: error: cannot read the file (Permission denied)",
         "open.yaml:4:7: error: name: expected a mapping of fields, got a number",
     ]
+
+
+def test_an_unreadable_directory_is_a_diagnostic_not_specs_silently_missing(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(in_tmp, "specs/open/a.yaml", _investor("INV-1"))
+    _write(in_tmp, "specs/locked/b.yaml", _investor("INV-2"))
+    scandir = os.scandir
+
+    def refuse(path: Any) -> Any:  # chmod 000 does not stop root, who may run the suite
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    with pytest.raises(SpecError) as caught:
+        load_specs("specs")
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "specs/locked:0:0: error: cannot read the directory (Permission denied)"
+    ]
+    with pytest.raises(SpecError):
+        discover(in_tmp / "specs")
