@@ -47,16 +47,37 @@ def load_key(db_path: Path | None) -> bytes:
             "and sensitive values are only ever stored as keyed digests"
         )
     path = key_file_for(db_path)
+    if not path.exists():
+        _create_key_file(path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise StateError(f"cannot read the state key file {path}: {exc.strerror}") from None
+    if len(key) < _MIN_KEY_LENGTH:
+        raise StateError(
+            f"the state key file {path} holds no key of {_MIN_KEY_LENGTH} characters or more: "
+            f"restore it from a backup, or set {KEY_ENV}"
+        )
+    return key.encode()
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key whole, then link it into place: a process that starts at the
+    same moment finds either no key file or the complete one, never an empty file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(temporary, path)
     except FileExistsError:
-        return path.read_text().strip().encode()
+        pass  # another process made it first: its key is the key
     except OSError as exc:
         raise StateError(f"cannot create the state key file {path}: {exc}") from exc
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as out:
-        out.write(key + "\n")
-    return key.encode()
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def key_check(key: bytes) -> str:

@@ -91,3 +91,21 @@ def test_a_state_without_a_file_needs_the_key_in_the_environment(
     monkeypatch.setenv("STATESYNC_STATE_KEY", "short")
     with pytest.raises(StateError, match="at least 16 characters"):
         load_key(None)
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short\n"])
+def test_a_key_file_without_a_key_is_refused(tmp_path: Path, content: str) -> None:
+    """An empty key file (a crash, or a second process reading it before the first wrote it)
+    must not become an empty HMAC key."""
+    (tmp_path / "state.db.key").write_text(content)
+    with pytest.raises(StateError, match="holds no key of 16 characters or more"):
+        load_key(tmp_path / "state.db")
+
+
+def test_the_key_file_is_created_whole_and_private(tmp_path: Path) -> None:
+    key = load_key(tmp_path / "state.db")
+    path = tmp_path / "state.db.key"
+    assert path.read_text() == key.decode() + "\n" and len(key) == 64
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["state.db.key"]
+    assert load_key(tmp_path / "state.db") == key
