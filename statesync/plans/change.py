@@ -17,12 +17,15 @@ class FieldChange:
     """One managed field that changes, at an RFC 6902 path of the canonical document.
 
     ``before`` is the last known value (a keyed digest for a sensitive field, ``None`` when
-    absent or, for an adoption, unknown); ``after`` is the desired value, ``None`` to clear it.
+    known to be empty); ``after`` is the desired value, ``None`` to clear it. ``known`` is false
+    when the state has never managed the field (and for an adoption): its value in SEI is not
+    known, and ``before`` is ``None``.
     """
 
     path: str
     before: Any
     after: Any
+    known: bool = True
 
     @property
     def field(self) -> str:

@@ -35,21 +35,16 @@ def pointer(steps: list[str] | tuple[str, ...]) -> str:
 
 
 def merge(known: Document, desired: Document) -> Document:
-    """``known`` with every managed field of ``desired`` applied: values set, nulls removed.
+    """``known`` with every managed field of ``desired`` applied.
 
-    A group the known document lacks is only added when it ends up holding something.
+    A field the spec sets to null is kept as ``None``: *known to be empty*, which the state
+    must tell apart from a field it has never managed (absent, so its value in SEI is unknown).
     """
     out = dict(known)
     for name, value in desired.items():
         if isinstance(value, dict):
             before = known.get(name)
-            merged = merge(before if isinstance(before, dict) else {}, value)
-            if merged or isinstance(before, dict):
-                out[name] = merged
-            else:
-                out.pop(name, None)
-        elif value is None:
-            out.pop(name, None)
+            out[name] = merge(before if isinstance(before, dict) else {}, value)
         else:
             out[name] = value
     return out
@@ -97,12 +92,21 @@ def _narrowed(prefix: tuple[str, ...], before: Document, after: Document) -> lis
         old, new = before.get(name, _ABSENT), after.get(name, _ABSENT)
         if name in nested:
             ops.extend(_narrowed((*prefix, name), old, new))
-        elif new is _ABSENT:
-            ops.append({"op": "remove", "path": pointer((*prefix, name))})
         else:
-            op = "add" if old is _ABSENT else "replace"
-            ops.append({"op": op, "path": pointer((*prefix, name)), "value": new})
+            ops.append(_op((*prefix, name), old, new))
     return ops
+
+
+def _op(steps: tuple[str, ...], old: Any, new: Any) -> Op:
+    """One field's op: a value set, a known value removed, or an unknown one cleared.
+
+    Clearing a field whose value is not known (never managed) is ``add`` with a null value:
+    there is nothing to remove from the known document, yet SEI must be told to clear it.
+    """
+    path = pointer(steps)
+    if new is _ABSENT or (new is None and old is not _ABSENT):
+        return {"op": "remove", "path": path}
+    return {"op": "add" if old is _ABSENT else "replace", "path": path, "value": new}
 
 
 def adopt_ops(desired: Document) -> list[Op]:
@@ -131,6 +135,7 @@ def verify(before: Document, ops: list[Op], expected: Document) -> None:
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise PlanError(f"internal error: the planned patch does not apply ({exc})") from exc
     if result != expected and _drop_empty(result) != _drop_empty(expected):
+        # Removal leaves a field absent where the target records it as known-empty (None).
         raise PlanError("internal error: the planned patch does not produce the desired document")
 
 
@@ -138,25 +143,23 @@ def field_changes(known: Document, ops: list[Op], plain: Document) -> list[Field
     """Leaf-level before/after for each op; a whole group or address added shows field by field."""
     out: list[FieldChange] = []
     for op in ops:
-        steps = _steps(op["path"])
-        if op["op"] == "remove":
-            before = value_at(known, steps)
-            if isinstance(before, dict):
-                out.extend(
-                    FieldChange(pointer(p), v, None) for p, v in leaves(before, tuple(steps))
-                )
-            else:
-                out.append(FieldChange(op["path"], before, None))
-            continue
-        after = value_at(plain, steps)
-        if isinstance(after, dict):
-            out.extend(
-                FieldChange(pointer(p), value_at(known, p), v)
-                for p, v in leaves(after, tuple(steps))
-            )
-        else:
-            out.append(FieldChange(op["path"], value_at(known, steps), after))
+        steps = tuple(_steps(op["path"]))
+        after = None if op["op"] == "remove" else value_at(plain, steps)
+        changed = leaves(after, steps) if isinstance(after, dict) else [(steps, after)]
+        out.extend(
+            FieldChange(pointer(p), value_at(known, p), v, _has(known, p)) for p, v in changed
+        )
     return out
+
+
+def _has(document: Document, steps: tuple[str, ...]) -> bool:
+    """Whether the document holds the path (with a value or as known-empty)."""
+    node: Any = document
+    for step in steps:
+        if not isinstance(node, dict) or step not in node:
+            return False
+        node = node[step]
+    return True
 
 
 def with_plain_values(ops: list[Op], plain: Document) -> list[Op]:
@@ -202,12 +205,10 @@ def _deep_ops(prefix: tuple[str, ...], before: Document, after: Document) -> lis
             where = pointer(prefix)
             raise PlanError(f"internal error: unexpected difference {report!r} at {where}")
         for level in levels:
-            path = pointer((*prefix, *map(str, level.path(output_format="list"))))
-            ops.append(
-                {"op": op, "path": path}
-                if op == "remove"
-                else {"op": op, "path": path, "value": level.t2}
-            )
+            steps = (*prefix, *map(str, level.path(output_format="list")))
+            old = _ABSENT if op == "add" else level.t1
+            new = _ABSENT if op == "remove" else level.t2
+            ops.append(_op(steps, old, new))
     return sorted(ops, key=lambda o: o["path"])
 
 
@@ -225,7 +226,8 @@ def _steps(path: str) -> list[str]:
 
 
 def _drop_empty(document: Any) -> Any:
+    """The document without empty fields (null) or empty groups, for comparing content."""
     if isinstance(document, dict):
         out = {k: _drop_empty(v) for k, v in document.items()}
-        return {k: v for k, v in out.items() if v != {}}
+        return {k: v for k, v in out.items() if v is not None and v != {}}
     return document

@@ -81,7 +81,7 @@ def _change_out(change: Change) -> dict[str, Any]:
         "key": change.key,
         "action": change.action.value,
         "patch": list(change.patch),
-        "fields": [[f.path, f.before, f.after] for f in change.fields],
+        "fields": [[f.path, f.before, f.after, f.known] for f in change.fields],
         "target": change.target,
         "source": change.source,
         "previous_failure": [failure.run_id, list(failure.messages)] if failure else None,
@@ -103,7 +103,7 @@ def _change_in(data: Any) -> Change:
         raise TypeError(f"{data['kind']} {data['key']}: patch is not a list of RFC 6902 ops")
     if not (
         isinstance(fields, list)
-        and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) for f in fields)
+        and all(isinstance(f, list) and len(f) == 4 and isinstance(f[0], str) for f in fields)
     ):
         raise TypeError(f"{data['kind']} {data['key']}: fields are not [path, before, after]")
     if not isinstance(target, (dict, type(None))):

@@ -27,6 +27,10 @@ def display_path(kind_name: str, pointer: str) -> str:
     return out
 
 
+#: How a value the state has never known shows: the field was not managed before.
+UNKNOWN = "(not managed before)"
+
+
 def display_value(field: str, value: Any) -> str:
     """A value as JSON text (``null`` for none), masked when the field is sensitive."""
     if value is not None and field in _SENSITIVE:
@@ -40,4 +44,5 @@ def field_line(change: Change, field: FieldChange) -> tuple[str, str, str]:
     after = display_value(field.field, field.after)
     if change.action.value == "adopt":
         return path, "", after
-    return path, display_value(field.field, field.before), after
+    before = display_value(field.field, field.before) if field.known else UNKNOWN
+    return path, before, after

@@ -6,7 +6,7 @@ Format version 1::
      "targets": [...], "has_changes": bool,
      "summary": {"adopt": N, "update": N, "release": N, "unchanged": N},
      "resources": [{"kind", "key", "<keyField>": key, "action", "source",
-                    "changes": [{"path", "pointer", "before", "after"}], # masked
+                    "changes": [{"path", "pointer", "before", "known_before", "after"}],
                     "patch": [RFC 6902 ops],                              # masked
                     "previous_failure": {"run_id", "messages"} | null}]}
 
@@ -44,6 +44,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                         "path": display_path(change.kind, field.path),
                         "pointer": field.path,
                         "before": _shown(field.field, field.before, sensitive),
+                        "known_before": field.known,
                         "after": _shown(field.field, field.after, sensitive),
                     }
                     for field in change.fields

@@ -296,3 +296,24 @@ def test_a_spec_removed_is_released_from_the_state_and_left_alone_in_sei(
     with open_state(state_url) as store:
         assert sorted(store.resources(INVESTOR.name)) == ["INV-1013"]
     assert not api.plan(specs, state_url=state_url).has_changes
+
+
+def test_a_field_set_to_null_after_adoption_is_cleared_in_sei_even_if_never_managed(
+    emulator: RunningEmulator, emulator_env: Environment, state_url: str, tmp_path: Path
+) -> None:
+    """The state never knew alternateId, so null cannot mean "already empty": SEI is told to
+    clear it, the state records it as known-empty, and the plan after that is quiet."""
+    specs = tmp_path / "specs"
+    key = IN_BOOK[0]
+    write_specs(specs, [body(key)])
+    assert api.apply(specs, state_url=state_url, env=emulator_env).ok
+    emulator.admin.touch(key, {"alternateId": "SET-BEHIND-OUR-BACK"})
+
+    write_specs(specs, [{**body(key), "alternateId": None}])
+    plan = api.plan(specs, state_url=state_url)
+    (change,) = plan.actionable
+    assert change.patch == ({"op": "add", "path": "/alternateId", "value": None},)
+    assert api.apply(specs, state_url=state_url, env=emulator_env).ok
+
+    assert live_document(emulator, key).get("alternateId") is None, "SEI still holds a value"
+    assert not api.plan(specs, state_url=state_url).has_changes

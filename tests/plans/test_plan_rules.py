@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from statesync.errors import PlanError
-from statesync.kinds import INVESTOR
+from statesync.kinds import INVESTOR, digest
 from statesync.plans import Action, Change, diff, make_plan, plan_resource
 from statesync.plans.change import Op
 from statesync.specs import load_specs
@@ -69,7 +69,9 @@ def test_null_over_a_sensitive_value_removes_it_and_shows_no_value() -> None:
     assert field.before.startswith("hmac-sha256:")
 
 
-def test_null_over_an_absent_value_plans_nothing() -> None:
+def test_null_over_a_field_never_managed_clears_it_once_then_plans_nothing() -> None:
+    """Absent from the state means unknown, not empty: SEI may hold a value, so it is cleared;
+    the state then records the field as known to be empty, and the next plan is quiet."""
     spec = {
         **BASE,
         "dob": None,
@@ -77,13 +79,31 @@ def test_null_over_an_absent_value_plans_nothing() -> None:
         "frozen": None,
         "name": {"abbreviatedLine2": None},
     }
-    assert planned(spec).action is Action.NOOP
+    change = planned(spec)
+    assert change.action is Action.UPDATE
+    assert change.patch == (
+        {"op": "add", "path": "/dob", "value": None},
+        {
+            "op": "add",
+            "path": "/frozen",
+            "value": {"status": None, "effectiveDate": None, "notes": None},
+        },
+        {"op": "add", "path": "/name/abbreviatedLine2", "value": None},
+        {"op": "add", "path": "/secondaryTaxId", "value": None},
+    )
+    assert all(not f.known and f.before is None and f.after is None for f in change.fields)
+    assert change.target is not None
+    stored = redact(INVESTOR, change.target)
+    again = plan_resource(INVESTOR, "INV-1", document(spec), Held(stored, digest(stored)), redact)
+    assert again.action is Action.NOOP
 
 
 def test_a_group_set_to_null_clears_each_field_it_held() -> None:
     change = planned({**BASE, "name": None})
     assert change.patch == (
         {"op": "remove", "path": "/name/abbreviatedLine1"},
+        # never managed before, so not known to be empty: cleared too
+        {"op": "add", "path": "/name/abbreviatedLine2", "value": None},
         {"op": "remove", "path": "/name/fullName"},
     )
 
