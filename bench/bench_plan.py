@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from statesync.kinds import INVESTOR, digest
 from statesync.kinds.investor import Investor
-from statesync.plans import Action, Plan, make_plan
+from statesync.plans import Action, Plan, diff, make_plan
 from statesync.specs import Spec, SpecSet
 from statesync.state import StateStore, open_state
 from statesync.state import schema as t
@@ -108,11 +108,11 @@ def spec_set(bodies: list[dict[str, Any]]) -> SpecSet:
 
 
 def fill_state(store: StateStore, url: str, specs: SpecSet) -> None:
-    """Store every investor as apply would after adopting it: nulls dropped, sensitive redacted."""
+    """Store every investor as apply leaves it: nulls known-empty, sensitive values redacted."""
     now = datetime.now(UTC)
     rows = []
     for spec in specs.specs:
-        target = make_plan_target(spec.document)
+        target = diff.merge({}, spec.document)
         redacted = store.redact(INVESTOR, target)
         rows.append(
             {
@@ -129,19 +129,6 @@ def fill_state(store: StateStore, url: str, specs: SpecSet) -> None:
     with engine.begin() as conn:
         conn.execute(t.resources.insert(), rows)
     engine.dispose()
-
-
-def make_plan_target(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with nulls and empty groups dropped: what an adoption leaves in the state."""
-    out: dict[str, Any] = {}
-    for name, value in document.items():
-        if isinstance(value, dict):
-            inner = make_plan_target(value)
-            if inner:
-                out[name] = inner
-        elif value is not None:
-            out[name] = value
-    return out
 
 
 def timed(label: str, count: int, run: Callable[[], Plan], profile: bool) -> Plan:
