@@ -12,9 +12,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
 from strategies import Body, spec_text
 
 import statesync
+from statesync.cli import main
 from statesync.emulator.process import RunningEmulator
 from statesync.errors import StateLockedError
 from statesync.kinds import INVESTOR, Document
@@ -221,3 +223,8 @@ def wait_for_line(process: subprocess.Popen[str], needle: str) -> list[str]:
 
 def keys(bodies: Sequence[Body]) -> list[str]:
     return [str(b["externalId"]) for b in bodies]
+
+
+def run(*args: str) -> Result:
+    """``statesync ARGS`` in this process, in the working directory, stdin not a terminal."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

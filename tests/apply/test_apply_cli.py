@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from statesync.cli import main
 from statesync.emulator.process import RunningEmulator
-from statesync.remote.config import Environment
 from statesync.state import open_state
 from statesync.state import schema as t
 
@@ -31,33 +30,13 @@ from .support import (
     cli,
     environ,
     mismatches,
-    write_config,
+    run,
     write_specs,
 )
 
 pytestmark = pytest.mark.e2e
 
 RUN_ID = re.compile(r"Run ([0-9a-f-]{36})")
-
-
-@pytest.fixture
-def workdir(
-    tmp_path: Path,
-    emulator: RunningEmulator,
-    emulator_env: Environment,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Path:
-    """The working directory: a specs repo aimed at the test emulator, two investors, the state
-    in ./state.db."""
-    write_specs(tmp_path / "specs", [body("INV-1001"), body("INV-1002")])
-    write_config(tmp_path, emulator_env)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    """``statesync ARGS`` in this process, in the working directory, stdin not a terminal."""
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def on_a_terminal(cwd: Path, *args: str, answer: str, timeout: float = 60) -> tuple[int, str]:

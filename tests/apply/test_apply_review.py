@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 from rich.console import Console
 
 from statesync import api
 from statesync.apply import ApplyHooks, ApplyOptions
-from statesync.cli import main
 from statesync.demo import run_demo
 from statesync.emulator.process import RunningEmulator, free_port
 from statesync.remote.config import Environment
@@ -27,30 +25,12 @@ from .support import (
     accepted_counts,
     body,
     mismatches,
+    run,
     unfinished,
-    write_config,
     write_specs,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def workdir(
-    tmp_path: Path,
-    emulator: RunningEmulator,
-    emulator_env: Environment,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Path:
-    """A specs repo aimed at the test emulator, two investors, the state in ./state.db."""
-    write_specs(tmp_path / "specs", [body("INV-1001"), body("INV-1002")])
-    write_config(tmp_path, emulator_env)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_target_with_a_saved_plan_is_refused_and_nothing_is_sent(
