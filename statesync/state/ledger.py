@@ -293,11 +293,18 @@ class Ledger(Database, ABC):
             rows = conn.execute(query.order_by(t.changes.c.id)).all()
             events = _events_by_change(conn, ids)
             jobs = self._latest_jobs(conn, ids)
+            answered = set(
+                conn.execute(
+                    sa.select(t.requests.c.change_id)
+                    .where(t.requests.c.change_id.in_(ids), t.requests.c.status_code.is_not(None))
+                    .distinct()
+                ).scalars()
+            )
         entries: list[HistoryEntry] = []
         for row in rows:
             seen = events.get(row.id, [])
             reached = [at for status, at in seen if status in ATTEMPTED]
-            if not reached:
+            if not reached or _never_reached(seen, row.id in answered):
                 continue
             job = jobs.get(row.id)
             entries.append(
@@ -369,6 +376,18 @@ class Ledger(Database, ABC):
             .order_by(t.jobs.c.created_at, t.jobs.c.job_key)
         ).all()
         return {row.change_id: row for row in rows}
+
+
+def _never_reached(seen: list[tuple[ChangeStatus, datetime]], answered: bool) -> bool:
+    """A change that failed before SEI answered anything about it (no token, no connection):
+    it is not part of the audit trail of what reached SEI. One that was sent, or whose answer
+    was lost (unknown), may have reached it and stays."""
+    statuses = {status for status, _ in seen}
+    return (
+        seen[-1][0] is ChangeStatus.FAILED
+        and not answered
+        and not statuses & {ChangeStatus.SENT, ChangeStatus.UNKNOWN}
+    )
 
 
 def _events_by_change(

@@ -260,3 +260,25 @@ def test_the_public_surface_is_pinned() -> None:
         "git_commit",
         "open_state",
     }
+
+
+def test_history_leaves_out_changes_that_never_reached_sei(store: FullState) -> None:
+    run_id = store.begin_run("apply")
+
+    def change(key: str, *, answered: int | None, error: str | None) -> int:
+        change_id = store.record_change(run_id, "Investor", key, "update", [])
+        store.set_change_status(change_id, ChangeStatus.INTENT)
+        path = f"/v1/investors/{key}"
+        store.record_request(run_id, change_id, "PATCH", path, answered, None, 1, 1.0, error)
+        store.set_change_status(change_id, ChangeStatus.FAILED)
+        return change_id
+
+    change("INV-NO-CONNECTION", answered=None, error="ConnectError: connection refused")
+    refused = change("INV-REFUSED", answered=400, error="postalCode: not valid")
+    lost = store.record_change(run_id, "Investor", "INV-LOST", "update", [])
+    store.set_change_status(lost, ChangeStatus.INTENT)
+    store.set_change_status(lost, ChangeStatus.UNKNOWN)
+    store.set_change_status(lost, ChangeStatus.FAILED)
+
+    shown = {entry.change_id for entry in store.history()}
+    assert shown == {refused, lost}, "a change SEI never answered about did not reach it"
