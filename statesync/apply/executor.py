@@ -155,8 +155,7 @@ class Executor:
                 self.hooks.failed(change, [str(exc)])
                 return self._outcome(change, ChangeStatus.FAILED, None, (str(exc),))
             if accepted is not None:
-                self.store.record_job(change_id, accepted.job_key)
-                self.store.set_change_status(change_id, ChangeStatus.SENT)
+                self.store.record_sent(change_id, accepted.job_key)
                 self.hooks.sent(change, accepted.job_key)
         if accepted is None:
             return await self._confirm(change, change_id, change.target or {})
@@ -199,8 +198,9 @@ class Executor:
                     )
                     self.hooks.job_status(change, status.status)
                 if status.succeeded:
-                    self.store.put_resource(KINDS[change.kind], change.key, target, self.run_id)
-                    self.store.set_change_status(change_id, ChangeStatus.COMPLETED)
+                    self.store.complete_change(
+                        change_id, KINDS[change.kind], change.key, target, self.run_id
+                    )
                     self.hooks.completed(change)
                     return self._outcome(change, ChangeStatus.COMPLETED, job_key)
                 if status.failed:
@@ -255,8 +255,7 @@ class Executor:
             except RemoteError as exc:
                 live, unreadable = None, str(exc)
             if live is not None and _holds(self.store.redact(kind, live), wanted):
-                self.store.put_resource(kind, change.key, target, self.run_id)
-                self.store.set_change_status(change_id, ChangeStatus.COMPLETED)
+                self.store.complete_change(change_id, kind, change.key, target, self.run_id)
                 self.hooks.completed(change)
                 return self._outcome(change, ChangeStatus.COMPLETED)
             now = time.monotonic()

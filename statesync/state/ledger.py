@@ -146,19 +146,23 @@ class Ledger(Database, ABC):
 
     def set_change_status(self, change_id: int, status: ChangeStatus | str) -> None:
         """Move a change on (planned → intent → sent → completed | failed | unknown)."""
-        new = ChangeStatus(status)
         with self._tx() as conn:
-            current = conn.execute(
-                sa.select(t.change_events.c.status)
-                .where(t.change_events.c.change_id == change_id)
-                .order_by(t.change_events.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            if current is None:
-                raise StateError(f"change {change_id} is unknown")
-            if new not in TRANSITIONS[ChangeStatus(current)]:
-                raise StateError(f"change {change_id} cannot move from {current} to {new}")
-            self._append_event(conn, change_id, new)
+            self._move(conn, change_id, ChangeStatus(status))
+
+    @classmethod
+    def _move(cls, conn: Connection, change_id: int, new: ChangeStatus) -> None:
+        """Append a status, in the caller's transaction, if the change may move there."""
+        current = conn.execute(
+            sa.select(t.change_events.c.status)
+            .where(t.change_events.c.change_id == change_id)
+            .order_by(t.change_events.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if current is None:
+            raise StateError(f"change {change_id} is unknown")
+        if new not in TRANSITIONS[ChangeStatus(current)]:
+            raise StateError(f"change {change_id} cannot move from {current} to {new}")
+        cls._append_event(conn, change_id, new)
 
     def record_request(
         self,
@@ -191,15 +195,21 @@ class Ledger(Database, ABC):
                 )
             )
 
-    def record_job(self, change_id: int, job_key: str) -> None:
-        """Tie the ``jobStatusQueryKey`` SEI answered with to the change that was sent."""
-        now = _now()
+    def record_sent(self, change_id: int, job_key: str) -> None:
+        """SEI took the change: its job key and the ``sent`` status in one transaction, so a
+        crash can never leave the one without the other."""
         with self._tx() as conn:
-            conn.execute(
-                t.jobs.insert().values(
-                    job_key=job_key, change_id=change_id, created_at=now, updated_at=now
-                )
+            self._insert_job(conn, change_id, job_key)
+            self._move(conn, change_id, ChangeStatus.SENT)
+
+    @staticmethod
+    def _insert_job(conn: Connection, change_id: int, job_key: str) -> None:
+        now = _now()
+        conn.execute(
+            t.jobs.insert().values(
+                job_key=job_key, change_id=change_id, created_at=now, updated_at=now
             )
+        )
 
     def record_job_status(
         self,
@@ -222,7 +232,7 @@ class Ledger(Database, ABC):
                 t.jobs.update().where(t.jobs.c.job_key == job_key).values(updated_at=now, **values)
             )
             if updated.rowcount != 1:
-                raise StateError(f"job {job_key} is unknown: record_job it first")
+                raise StateError(f"job {job_key} is unknown: record_sent it first")
             conn.execute(t.job_statuses.insert().values(job_key=job_key, at=now, **values))
 
     def unfinished_changes(self, kind_name: str | None = None) -> list[ChangeRecord]:

@@ -47,6 +47,15 @@ class StateWriter(Protocol):
 
     def remove_resource(self, kind_name: str, external_id: str, run_id: str) -> None: ...
 
+    def complete_change(
+        self,
+        change_id: int,
+        kind: ResourceKind,
+        external_id: str,
+        document: Document,
+        run_id: str | None,
+    ) -> StoredResource: ...
+
 
 class StateLocker(Protocol):
     """One writer at a time."""
@@ -97,7 +106,7 @@ class LedgerWriter(Protocol):
         error: str | None,
     ) -> int: ...
 
-    def record_job(self, change_id: int, job_key: str) -> None: ...
+    def record_sent(self, change_id: int, job_key: str) -> None: ...
 
     def record_job_status(
         self,

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from statesync.errors import StateError
 from statesync.kinds import Document, ResourceKind, digest
@@ -105,25 +105,50 @@ class StateStore(Ledger):
         self, kind: ResourceKind, external_id: str, document: Document, run_id: str | None
     ) -> StoredResource:
         """Store what SEI now holds (redacted here); bumps the resource's version and the serial."""
-        redacted = self.redact(kind, document)
-        now = datetime.now(UTC)
-        key = (t.resources.c.kind == kind.name, t.resources.c.external_id == external_id)
+        redacted = self.redact(kind, document)  # before the transaction: it may read the key
         with self._tx() as conn:
-            version = conn.execute(sa.select(t.resources.c.version).where(*key)).scalar()
-            values: dict[str, Any] = {
-                "document": redacted,
-                "digest": digest(redacted),
-                "version": (version or 0) + 1,
-                "run_id": run_id,
-                "updated_at": now,
-            }
-            if version is None:
-                conn.execute(
-                    t.resources.insert().values(kind=kind.name, external_id=external_id, **values)
-                )
-            else:
-                conn.execute(t.resources.update().where(*key).values(**values))
-            _bump_serial(conn)
+            return self._put(conn, kind, external_id, redacted, run_id)
+
+    def complete_change(
+        self,
+        change_id: int,
+        kind: ResourceKind,
+        external_id: str,
+        document: Document,
+        run_id: str | None,
+    ) -> StoredResource:
+        """A change's job completed: the resource and the ``completed`` status in one
+        transaction, so the state and the ledger never disagree after a crash."""
+        redacted = self.redact(kind, document)  # before the transaction: it may read the key
+        with self._tx() as conn:
+            stored = self._put(conn, kind, external_id, redacted, run_id)
+            self._move(conn, change_id, ChangeStatus.COMPLETED)
+        return stored
+
+    @staticmethod
+    def _put(
+        conn: Connection,
+        kind: ResourceKind,
+        external_id: str,
+        redacted: Document,
+        run_id: str | None,
+    ) -> StoredResource:
+        key = (t.resources.c.kind == kind.name, t.resources.c.external_id == external_id)
+        version = conn.execute(sa.select(t.resources.c.version).where(*key)).scalar()
+        values: dict[str, Any] = {
+            "document": redacted,
+            "digest": digest(redacted),
+            "version": (version or 0) + 1,
+            "run_id": run_id,
+            "updated_at": datetime.now(UTC),
+        }
+        if version is None:
+            conn.execute(
+                t.resources.insert().values(kind=kind.name, external_id=external_id, **values)
+            )
+        else:
+            conn.execute(t.resources.update().where(*key).values(**values))
+        _bump_serial(conn)
         return StoredResource(kind=kind.name, external_id=external_id, **values)
 
     def remove_resource(self, kind_name: str, external_id: str, run_id: str) -> None:

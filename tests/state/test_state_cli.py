@@ -33,12 +33,10 @@ def seeded(url: str) -> str:
             "update",
             [{"op": "replace", "path": "/primaryTaxId", "value": "•••••6789"}],
         )
-        for status in (ChangeStatus.INTENT, ChangeStatus.SENT):
-            opened.set_change_status(change, status)
-        opened.record_job(change, "job-1")
+        opened.set_change_status(change, ChangeStatus.INTENT)
+        opened.record_sent(change, "job-1")
         opened.record_job_status("job-1", "Completed", "batch-7", None, None)
-        opened.set_change_status(change, ChangeStatus.COMPLETED)
-        opened.put_resource(INVESTOR, "INV-1", DOC, run)
+        opened.complete_change(change, INVESTOR, "INV-1", DOC, run)
         opened.end_run(run, "completed")
     return url
 

@@ -105,8 +105,7 @@ def test_a_change_moves_through_its_statuses_and_tells_the_audit_trail(store: Fu
     assert pending.patch == patch and pending.detail == {"n": 1} and pending.target is None
 
     store.record_request(run, change, "PUT", "/investors/INV-1", 202, "trk-1", 1, 12.5, None)
-    store.set_change_status(change, "sent")
-    store.record_job(change, "job-1")
+    store.record_sent(change, "job-1")
     store.record_job_status("job-1", "Pending", "batch-1", None, None)
     [pending] = store.unfinished_changes("Investor")
     assert (pending.status, pending.job_key) == (ChangeStatus.SENT, "job-1")
@@ -157,8 +156,7 @@ def test_last_failure_shows_the_latest_settled_change_only_while_it_is_a_failure
     run = store.begin_run("apply")
     failed = store.record_change(run, "Investor", "INV-1", "update", [])
     store.set_change_status(failed, ChangeStatus.INTENT)
-    store.set_change_status(failed, ChangeStatus.SENT)
-    store.record_job(failed, "job-1")
+    store.record_sent(failed, "job-1")
     store.record_job_status("job-1", "Failed", "b", "rejected", "city is too long")
     store.set_change_status(failed, ChangeStatus.FAILED)
     failure = store.last_failure("Investor", "INV-1")
@@ -282,3 +280,32 @@ def test_history_leaves_out_changes_that_never_reached_sei(store: FullState) -> 
 
     shown = {entry.change_id for entry in store.history()}
     assert shown == {refused, lost}, "a change SEI never answered about did not reach it"
+
+
+def test_completing_a_change_writes_the_resource_and_the_status_together(
+    store: FullState,
+) -> None:
+    run = store.begin_run("apply")
+    change = store.record_change(run, "Investor", "INV-1", "update", [])
+    store.set_change_status(change, ChangeStatus.INTENT)
+    store.record_sent(change, "job-1")
+    assert [(c.status, c.job_key) for c in store.unfinished_changes()] == [
+        (ChangeStatus.SENT, "job-1")
+    ]
+    serial = store.serial
+    stored = store.complete_change(change, INVESTOR, "INV-1", {"active": True}, run)
+    assert stored.version == 1 and store.serial == serial + 1
+    assert store.unfinished_changes() == []
+    assert store.get("Investor", "INV-1") is not None
+
+
+def test_a_refused_completion_writes_neither_the_resource_nor_the_status(
+    store: FullState,
+) -> None:
+    run = store.begin_run("apply")
+    change = store.record_change(run, "Investor", "INV-1", "update", [])  # still planned
+    serial = store.serial
+    with pytest.raises(StateError, match="cannot move from planned to completed"):
+        store.complete_change(change, INVESTOR, "INV-1", {"active": True}, run)
+    assert store.get("Investor", "INV-1") is None, "the resource was written without its status"
+    assert store.serial == serial
