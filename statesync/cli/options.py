@@ -21,9 +21,8 @@ def as_click_error(exc: StatesyncError) -> click.ClickException:
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
         count = len(exc.diagnostics)
-        return click.ClickException(
-            f"{count} problem(s) in the specs: nothing planned, nothing sent."
-        )
+        problems = "1 problem" if count == 1 else f"{count} problems"
+        return click.ClickException(f"{problems} in the specs: nothing planned, nothing sent.")
     return click.ClickException(str(exc))
 
 

@@ -83,7 +83,8 @@ def _block(change: Change) -> str:
 
 def _overflow(pending: list[Change], room: int) -> str:
     note = (
-        f"\n**{len(pending)} more changes are not shown in full** (GitHub's comment limit); "
+        f"\n**{_count(len(pending), 'more change')} not shown in full** (GitHub's comment "
+        "limit); "
         "run `statesync plan` for every field. Their keys:\n\n"
     )
     text = note
@@ -99,3 +100,7 @@ def _overflow(pending: list[Change], room: int) -> str:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun} is" if n == 1 else f"{n} {noun}s are"

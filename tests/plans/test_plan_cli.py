@@ -69,7 +69,7 @@ def test_detailed_exitcode_is_one_on_an_error(url: str, tmp_path: Path) -> None:
     result = run("plan", "specs", "--state", url, "--detailed-exitcode")
     assert result.exit_code == 1
     assert "broken.yaml:4:1" in result.output
-    assert "nothing planned" in result.output
+    assert "1 problem in the specs: nothing planned" in result.output
     assert "Traceback" not in result.output
 
 

@@ -112,6 +112,13 @@ def test_markdown_stays_within_the_limit_and_accounts_for_every_change(limit: in
     assert f"**{len(plan.changes) - len(folded)} more changes are not shown in full**" in text
 
 
+def test_one_change_past_the_limit_is_counted_in_the_singular() -> None:
+    from statesync.views.plan_markdown import _count
+
+    assert _count(1, "more change") == "1 more change is"
+    assert _count(2, "more change") == "2 more changes are"
+
+
 def test_markdown_of_a_small_plan_is_whole() -> None:
     plan = big_plan(3)
     text = render_markdown(plan)
