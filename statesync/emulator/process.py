@@ -59,17 +59,10 @@ class EmulatorAdmin:
         result: dict[str, Any] = self._call("GET", f"/investors/{external_id}")
         return result
 
-    def put_investor(self, external_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("PUT", f"/investors/{external_id}", body)
-        return result
-
     def touch(self, external_id: str, partial: dict[str, Any]) -> dict[str, Any]:
         """Change fields behind the client's back (``"??NULL??"`` clears one)."""
         result: dict[str, Any] = self._call("PATCH", f"/investors/{external_id}", partial)
         return result
-
-    def delete_investor(self, external_id: str) -> None:
-        self._call("DELETE", f"/investors/{external_id}")
 
     def received(self) -> list[dict[str, Any]]:
         """Every PATCH/POST body that reached an endpoint, oldest first."""
